@@ -1,0 +1,57 @@
+"""Every place the regulation leaves a metric ambiguous, decided once, named, and documented here.
+
+15 CFR 774 Supp. 1, ECCN 3A090 Technical Notes 1-4 define TPP and performance density, but they
+do not say (a) the bit length of a TF32 operation, (b) whether an FP6 operation counts 6 bits, or
+(c) whether a multi-GPU package such as the GB200 superchip is one "integrated circuit". Each is a
+field below, with the default chipsim uses and why; callers may pass other values (CLI
+`--tf32-bits`, `--fp6-bits`, `--count-per`), and every result records the conventions it used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from .errors import ChipsimError
+
+# H100 SXM dense FP8 1,978.9 TFLOPS x 8 bits (NVIDIA H100 datasheet; the 3A090 worked example in
+# us-rules §2.1 gives TPP ~15,831). Used only to express TPP in "H100-equivalents".
+H100_SXM_TPP = 1978.9 * 8
+
+
+@dataclass(frozen=True)
+class MetricConventions:
+    """How chipsim turns datasheet figures into the regulation's metrics.
+
+    tf32_bits: TF32 multiplies 19-bit inputs (1 sign, 8 exponent, 10 mantissa) held in 32-bit
+        registers. Note 1.c counts "the largest bit-length of the inputs"; chipsim takes the
+        32-bit storage width by default, the reading that never understates TPP. For every chip in
+        the bundled table whose TF32 rate is half its FP16 rate, both readings give the same TPP.
+    fp6_bits: FP6 inputs are 6 bits wide, so 6 by default. Some analysts count FP6 on the 8-bit
+        datapath it shares with FP8; set 8 to follow them.
+    count_per: "chip" evaluates one accelerator (one GB200 GPU); "package" multiplies throughput,
+        die area and bandwidths by units_per_package (a GB200 superchip holds 2 GPUs). BIS said in
+        its 2023-11-06 briefing that dies on a common board may be one "integrated circuit";
+        how far that reaches is uncertain, so per chip is the default and per package a setting.
+    h100_tpp: the TPP of one H100 SXM, the unit of "H100-equivalents".
+    """
+
+    tf32_bits: int = 32
+    fp6_bits: int = 6
+    count_per: str = "chip"
+    h100_tpp: float = H100_SXM_TPP
+
+    def __post_init__(self):
+        if self.tf32_bits not in (19, 32):
+            raise ChipsimError(f"tf32_bits must be 19 or 32, not {self.tf32_bits!r}")
+        if self.fp6_bits not in (6, 8):
+            raise ChipsimError(f"fp6_bits must be 6 or 8, not {self.fp6_bits!r}")
+        if self.count_per not in ("chip", "package"):
+            raise ChipsimError(f"count_per must be 'chip' or 'package', not {self.count_per!r}")
+        if not self.h100_tpp > 0:
+            raise ChipsimError("h100_tpp must be a positive number")
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+DEFAULT_CONVENTIONS = MetricConventions()

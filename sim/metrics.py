@@ -1,0 +1,81 @@
+"""The regulation's control metrics, computed for the whole table at once.
+
+TPP (3A090 Technical Notes 1-3): the highest, over all precisions, of dense TOPS x bit length.
+Performance density (Note 4): TPP / applicable die area (non-planar logic dies, HBM excluded).
+Missing figures stay missing (NaN): a chip with no published die area has no PD, never PD 0.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .conventions import DEFAULT_CONVENTIONS, MetricConventions
+from .schema import THROUGHPUT_BITS, THROUGHPUT_COLUMNS
+
+METRIC_COLUMNS = ("tpp", "tpp_precision", "tpp_bits", "applicable_die_area_mm2", "pd",
+                  "dram_bw_gbps", "io_bw_gbps", "dram_plus_io_gbps", "h100e")
+
+METRIC_UNITS = {
+    "tpp": "TOPS x bit",
+    "pd": "TPP/mm²",
+    "dram_bw_gbps": "GB/s",
+    "io_bw_gbps": "GB/s",
+    "dram_plus_io_gbps": "GB/s",
+    "h100e": "H100 SXM",
+}
+
+
+def bit_lengths(conv: MetricConventions = DEFAULT_CONVENTIONS) -> np.ndarray:
+    """Bit length per throughput column, in THROUGHPUT_COLUMNS order."""
+    fixed = {"tf32_tflops": conv.tf32_bits, "fp6_tflops": conv.fp6_bits}
+    return np.array([THROUGHPUT_BITS[c] or fixed[c] for c in THROUGHPUT_COLUMNS], dtype=float)
+
+
+def tpp_of(throughput: np.ndarray, bits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Row-wise max of throughput x bits ignoring NaN, and the argmax column (-1 where all NaN)."""
+    products = throughput * bits
+    filled = np.where(np.isnan(products), -np.inf, products)
+    best = filled.argmax(axis=1)
+    tpp = filled[np.arange(len(filled)), best]
+    known = np.isfinite(tpp)
+    return np.where(known, tpp, np.nan), np.where(known, best, -1)
+
+
+def compute_metrics(chips: pd.DataFrame, conv: MetricConventions = DEFAULT_CONVENTIONS) -> pd.DataFrame:
+    """One row per chip (same index) with the metrics every rule reads."""
+    bits = bit_lengths(conv)
+    tpp, best = tpp_of(chips[list(THROUGHPUT_COLUMNS)].to_numpy(dtype=float), bits)
+    scale = chips["units_per_package"].to_numpy(dtype=float) if conv.count_per == "package" else 1.0
+    tpp = tpp * scale
+    non_planar = chips["non_planar"].fillna(False).to_numpy(dtype=bool)
+    area = chips["die_area_mm2"].to_numpy(dtype=float) * scale
+    # Only non-planar logic counts (Note 4); a chip known to be all-planar has no applicable area,
+    # and the regulation does not say what PD is then, so it stays unknown rather than infinite.
+    area = np.where(non_planar, area, np.nan)
+    area = np.where(area > 0, area, np.nan)
+    dram = chips["dram_bw_gbps"].to_numpy(dtype=float) * scale
+    io = chips["io_bw_gbps"].to_numpy(dtype=float) * scale
+    names = np.array(THROUGHPUT_COLUMNS + ("",), dtype=object)
+    out = pd.DataFrame(
+        {
+            "tpp": tpp,
+            "tpp_precision": names[best],
+            "tpp_bits": np.where(best >= 0, bits[best], np.nan),
+            "applicable_die_area_mm2": area,
+            "pd": tpp / area,
+            "dram_bw_gbps": dram,
+            "io_bw_gbps": io,
+            "dram_plus_io_gbps": dram + io,
+            "h100e": tpp / conv.h100_tpp,
+        },
+        index=chips.index,
+    )
+    out.attrs["conventions"] = conv.as_dict()
+    return out
+
+
+def with_metrics(chips: pd.DataFrame, conv: MetricConventions = DEFAULT_CONVENTIONS) -> pd.DataFrame:
+    """The chip table with its metric columns appended (metrics win over same-named inputs)."""
+    metrics = compute_metrics(chips, conv)
+    return pd.concat([chips.drop(columns=[c for c in metrics if c in chips]), metrics], axis=1)

@@ -1,0 +1,83 @@
+"""The chip table's columns: one canonical name per quantity, its unit and what a cell may hold.
+
+Kept apart from loading so the importer, the validator, the CLI and the app all read the same
+definitions (one place to add a column).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SEGMENTS = ("datacenter", "workstation", "consumer")
+CONFIDENCE_GRADES = ("datasheet", "secondary", "estimate")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str  # "text" | "slug" | "month" | "bool" | "number" | "count" | "choice" | "columns"
+    required: bool  # must the column exist in the file
+    description: str
+    unit: str = ""
+    choices: tuple[str, ...] = ()
+    nonempty: bool = False  # must every cell hold a value
+
+
+# Dense peak throughput columns and the bit length of their operation (3A090 Technical Note 1.c).
+# TF32 and FP6 have no fixed bit length in the regulation; their bits come from MetricConventions.
+THROUGHPUT_BITS: dict[str, int | None] = {
+    "fp64_tflops": 64,
+    "fp32_tflops": 32,
+    "tf32_tflops": None,
+    "fp16_bf16_tflops": 16,
+    "fp8_tflops": 8,
+    "int8_tops": 8,
+    "fp6_tflops": None,
+    "fp4_tflops": 4,
+    "int4_tops": 4,
+}
+THROUGHPUT_COLUMNS = tuple(THROUGHPUT_BITS)
+
+_T = "dense peak throughput (no sparsity)"
+
+COLUMNS: tuple[Column, ...] = (
+    Column("chip_id", "slug", True, "stable identifier, lowercase letters, digits and '-'", nonempty=True),
+    Column("vendor", "text", True, "designer of the chip", nonempty=True),
+    Column("name", "text", True, "marketing name of the SKU", nonempty=True),
+    Column("release", "month", True, "first availability or announcement, YYYY-MM (empty if unknown)"),
+    Column("segment", "choice", True, "market segment", choices=SEGMENTS, nonempty=True),
+    Column("datacenter", "bool", True, "designed or marketed for use in datacenters (3A090 note)", nonempty=True),
+    Column("fp64_tflops", "number", True, f"FP64 {_T}", "TFLOPS"),
+    Column("fp32_tflops", "number", True, f"FP32 {_T}", "TFLOPS"),
+    Column("tf32_tflops", "number", True, f"TF32 tensor {_T}", "TFLOPS"),
+    Column("fp16_bf16_tflops", "number", True, f"FP16/BF16 tensor {_T}", "TFLOPS"),
+    Column("fp8_tflops", "number", True, f"FP8 {_T}", "TFLOPS"),
+    Column("int8_tops", "number", True, f"INT8 {_T}", "TOPS"),
+    Column("fp6_tflops", "number", True, f"FP6 {_T}", "TFLOPS"),
+    Column("fp4_tflops", "number", True, f"FP4 {_T}", "TFLOPS"),
+    Column("int4_tops", "number", True, f"INT4 {_T}", "TOPS"),
+    Column("sparsity_halved", "columns", False, "throughput columns halved from a vendor's sparse figure, ';'-separated"),
+    Column("die_area_mm2", "number", True, "sum of non-planar logic die area, HBM excluded (3A090 Note 4)", "mm²"),
+    Column("die_area_estimate", "bool", True, "die area is an estimate, not a vendor figure"),
+    Column("non_planar", "bool", True, "logic dies use a non-planar (FinFET/GAA) transistor"),
+    Column("logic_dies", "count", False, "number of logic dies summed in die_area_mm2"),
+    Column("units_per_package", "count", False, "accelerators per sold package (GB200 superchip: 2)"),
+    Column("memory_type", "text", True, "DRAM technology"),
+    Column("memory_gb", "number", True, "DRAM capacity", "GB"),
+    Column("dram_bw_gbps", "number", True, "DRAM bandwidth", "GB/s"),
+    Column("io_bw_gbps", "number", True, "aggregate bidirectional chip-to-chip I/O incl. host link", "GB/s"),
+    Column("tdp_w", "number", True, "thermal design power", "W"),
+    Column("process_node", "text", True, "foundry process"),
+    Column("confidence", "choice", True, "weakest evidence grade of the row's key figures",
+           choices=CONFIDENCE_GRADES, nonempty=True),
+    Column("sources", "text", True, "URLs or document citations, ' ; '-separated", nonempty=True),
+    Column("notes", "text", True, "caveats: estimates, halved sparse figures, per-GPU vs per-package"),
+)
+
+COLUMN_BY_NAME = {c.name: c for c in COLUMNS}
+NUMERIC_COLUMNS = tuple(c.name for c in COLUMNS if c.kind in ("number", "count"))
+BOOL_COLUMNS = tuple(c.name for c in COLUMNS if c.kind == "bool")
+REQUIRED_COLUMNS = tuple(c.name for c in COLUMNS if c.required)
+
+TRUE_WORDS = frozenset({"true", "yes", "1", "y"})
+FALSE_WORDS = frozenset({"false", "no", "0", "n"})

@@ -1,0 +1,41 @@
+"""Shared fixtures: a builder for small chip tables, so tests state only the figures they are about."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from sim.schema import COLUMNS
+
+HEADER = [c.name for c in COLUMNS]
+
+BASE_ROW = {
+    "chip_id": "test-chip",
+    "vendor": "TestCo",
+    "name": "Test Chip",
+    "release": "2024-01",
+    "segment": "datacenter",
+    "datacenter": "true",
+    "confidence": "datasheet",
+    "sources": "test fixture",
+}
+
+
+def chip_csv(*rows: dict, header=HEADER) -> str:
+    """CSV text with the full header; each row dict overrides BASE_ROW (ids made unique)."""
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=header, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for i, row in enumerate(rows):
+        merged = {**BASE_ROW, "chip_id": f"test-chip-{i}", **{k: ("" if v is None else str(v)) for k, v in row.items()}}
+        writer.writerow(merged)
+    return buf.getvalue()
+
+
+@pytest.fixture(scope="session")
+def bundled():
+    from sim import load_chips, with_metrics
+
+    return with_metrics(load_chips()).set_index("chip_id", drop=False)
