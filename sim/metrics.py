@@ -32,11 +32,18 @@ def bit_lengths(conv: MetricConventions = DEFAULT_CONVENTIONS) -> np.ndarray:
     return np.array([THROUGHPUT_BITS[c] or fixed[c] for c in THROUGHPUT_COLUMNS], dtype=float)
 
 
+# At a tie (A100: FP16 312 x 16 = TF32 156 x 32) the precision named is the first in this order,
+# so explanations cite a figure whose bit length no convention can change.
+_TIE_ORDER = np.array([THROUGHPUT_COLUMNS.index(c) for c in (
+    "fp8_tflops", "int8_tops", "fp16_bf16_tflops", "fp4_tflops", "int4_tops", "fp32_tflops", "fp64_tflops",
+    "tf32_tflops", "fp6_tflops")])
+
+
 def tpp_of(throughput: np.ndarray, bits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Row-wise max of throughput x bits ignoring NaN, and the argmax column (-1 where all NaN)."""
     products = throughput * bits
     filled = np.where(np.isnan(products), -np.inf, products)
-    best = filled.argmax(axis=1)
+    best = _TIE_ORDER[filled[:, _TIE_ORDER].argmax(axis=1)]
     tpp = filled[np.arange(len(filled)), best]
     known = np.isfinite(tpp)
     return np.where(known, tpp, np.nan), np.where(known, best, -1)

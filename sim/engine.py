@@ -1,0 +1,354 @@
+"""The verdict engine: every chip x every destination under one scenario, at once, with reasons.
+
+Pipeline (all numpy, shaped (points, chips, destination classes)):
+1. classification — ordered rules, first match wins; an unknown figure keeps every class it could
+   still be (a bit set), so a chip is indeterminate only where that matters;
+2. licensing — each chain of ordered rules (3A090 requirements, an is-informed letter, ...) gives a
+   decision per class; a pair whose possible classes disagree is indeterminate;
+3. the most restrictive chain wins (a second license requirement never loosens the first).
+Destinations that share every group membership are evaluated once ("destination classes").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from . import destinations as dest_mod
+from .conventions import DEFAULT_CONVENTIONS, MetricConventions
+from .errors import ChipsimError
+from .metrics import compute_metrics
+from .predicates import Facts, evaluate, uses
+from .scenario import NOT_CONTROLLED, SEVERITY, Scenario, rule_in_force
+
+NLR, INDET = 0, 1  # decision-table rows: no license required / indeterminate
+INDET_SEVERITY = 9
+VERDICT_COLUMNS = ["chip_id", "destination", "destination_name", "classification", "outcome", "review_policy",
+                   "exception", "rule", "citation", "conditions", "reason", "scenario", "as_of"]
+
+
+@dataclass(frozen=True)
+class Context:
+    """The transaction: who is the end user, where from, how many.
+
+    hq: ISO code of the end user's headquarters (or ultimate parent); None = same as destination.
+    export: "us" (export from the United States) or "reexport".
+    quantity: units in the transaction, for per-consignee caps such as LPP.
+    """
+
+    hq: str | None = None
+    export: str = "us"
+    quantity: float = 1.0
+
+    def __post_init__(self):
+        if self.export not in ("us", "reexport"):
+            raise ChipsimError(f"export must be 'us' or 'reexport', not {self.export!r}")
+        if not (isinstance(self.quantity, (int, float)) and self.quantity >= 1):
+            raise ChipsimError(f"quantity must be a number >= 1, not {self.quantity!r}")
+
+
+@dataclass
+class Compiled:
+    """A scenario resolved at one date: active rules, decision table, destination facts."""
+
+    scenario: Scenario
+    as_of: dt.date
+    class_rules: list
+    classes: list
+    chains: dict
+    decisions: list  # (chain, rule) per row; rows 0/1 are NLR / indeterminate
+    severity: np.ndarray
+    set_names: list = field(default_factory=list)
+
+
+def compile_scenario(scenario: Scenario, as_of=None) -> Compiled:
+    day = scenario.as_of(as_of)
+    class_rules = [r for r in scenario.classification if rule_in_force(r, day)]
+    classes = list(dict.fromkeys([r["class"] for r in class_rules if r["class"] != NOT_CONTROLLED] + [NOT_CONTROLLED]))
+    decisions = [(None, None), (None, None)]
+    severity = [SEVERITY["allowed"], INDET_SEVERITY]
+    chains = {}
+    for name, rules in scenario.chains.items():
+        active = []
+        for rule in rules:
+            if rule_in_force(rule, day):
+                active.append((len(decisions), rule))
+                decisions.append((name, rule))
+                severity.append(SEVERITY[rule["outcome"]])
+        chains[name] = active
+    names = set()
+    for pred in [r["when"] for r in class_rules] + [r["when"] for _, rs in chains.items() for _, r in rs] + \
+            [c["when"] for c in scenario.conditions]:
+        names |= uses(pred, scenario.predicates, "dest_in") | uses(pred, scenario.predicates, "hq_in")
+    return Compiled(scenario, day, class_rules, classes, chains, decisions, np.array(severity, dtype=np.int16),
+                    sorted(names))
+
+
+def destination_facts(comp: Compiled, codes: list[str], ctx: Context):
+    """Per destination: membership of each named set, for the country and for the end user's HQ.
+
+    Returns (class index per destination, dest facts, hq facts) where facts hold one column per
+    destination class — destinations with identical memberships are evaluated once.
+    """
+    ear = dest_mod.ear_country(codes)
+    hq = ear if ctx.hq is None else dest_mod.ear_country([ctx.hq] * len(codes))
+    cols = []
+    for name in comp.set_names:
+        members = dest_mod.set_members(comp.scenario.destination_sets[name], comp.as_of, f"{comp.scenario.source}: ")
+        cols.append(np.isin(ear, list(members)))
+        cols.append(np.isin(hq, list(members)))
+    matrix = np.array(cols, dtype=bool).reshape(len(cols), len(codes)).T
+    uniq, inverse = np.unique(matrix, axis=0, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    dest = {n: uniq[:, 2 * i][None, None, :] for i, n in enumerate(comp.set_names)}
+    hqf = {n: uniq[:, 2 * i + 1][None, None, :] for i, n in enumerate(comp.set_names)}
+    return inverse, dest, hqf, max(len(uniq), 1)
+
+
+def chip_facts(metrics: pd.DataFrame, chips: pd.DataFrame, ctx: Context):
+    """Chip metrics and flags shaped (1, N, 1)."""
+    def col(values):
+        return np.asarray(values, dtype=float)[None, :, None]
+
+    m = {name: col(metrics[name]) for name in ("tpp", "pd", "dram_bw_gbps", "io_bw_gbps", "dram_plus_io_gbps", "h100e")}
+    m["memory_bw_density_gbps_mm2"] = col(chips["memory_bw_density_gbps_mm2"]) if "memory_bw_density_gbps_mm2" in chips \
+        else np.full_like(m["tpp"], np.nan)
+    m["consignment_tpp"] = m["tpp"] * float(ctx.quantity)
+    flags = {"datacenter": chips["datacenter"].fillna(True).to_numpy(dtype=bool)[None, :, None],
+             "hbm_item": (chips.get("item_type", pd.Series("", index=chips.index)) == "hbm").to_numpy(dtype=bool)[None, :, None]}
+    return m, flags
+
+
+def classify(comp: Compiled, facts: Facts, shape) -> np.ndarray:
+    """Bit set of the classes each chip may have (P, N, 1); first matching rule wins."""
+    bit = {c: np.int64(1) << i for i, c in enumerate(comp.classes)}
+    possible = np.broadcast_to(bit[NOT_CONTROLLED], shape).copy()
+    for rule in reversed(comp.class_rules):
+        t, f = evaluate(rule["when"], facts)
+        b = bit[rule["class"]]
+        possible = np.where(t, b, np.where(f, possible, possible | b))
+    return np.broadcast_to(possible, shape)
+
+
+def decide_chain(comp: Compiled, rules, facts: Facts, shape) -> np.ndarray:
+    """Decision-table row per (point, chip, destination class) for one chain, one assumed class."""
+    sev = comp.severity
+    res = np.full(shape, NLR, dtype=np.int32)
+    for idx, rule in reversed(rules):
+        t, f = evaluate(rule["when"], facts)
+        if not np.any(t) and np.all(f):
+            continue
+        same = sev[res] == sev[idx]
+        res = np.where(t, idx, np.where(f, res, np.where(same, idx, INDET))).astype(np.int32)
+    return np.broadcast_to(res, shape)
+
+
+def run(comp: Compiled, metrics, chips, codes, ctx: Context, params: dict | None = None):
+    """Core arrays: (possible-class bits (P,N), decision rows (P,N,M), flagged-condition masks)."""
+    inverse, dest, hq, n_classes = destination_facts(comp, codes, ctx)
+    m, flags = chip_facts(metrics, chips, ctx)
+    if params is None:
+        params = {k: np.array([p.value])[:, None, None] for k, p in comp.scenario.parameters.items()}
+    n_points = max(np.shape(v)[0] for v in params.values()) if params else 1
+    facts = Facts(m, flags, dest, hq, params, ctx.export, comp.scenario.predicates)
+    n = len(chips)
+    possible = classify(comp, facts, (n_points, n, 1))
+    final = decide(comp, facts, possible, (n_points, n, n_classes))
+    return possible[..., 0], final[..., inverse], facts, inverse
+
+
+def decide(comp: Compiled, facts: Facts, possible: np.ndarray, shape) -> np.ndarray:
+    """Most restrictive decision over chains, each resolved over the chip's possible classes."""
+    sev = comp.severity
+    best = None
+    for name, rules in comp.chains.items():
+        res = np.full(shape, -1, dtype=np.int32)
+        for k, cls in enumerate(comp.classes):
+            mask = ((possible >> k) & 1).astype(bool)
+            if not mask.any():
+                continue
+            facts.cls = cls
+            dk = decide_chain(comp, rules, facts, shape)
+            unset = res < 0
+            conflict = mask & ~unset & (sev[np.maximum(res, 0)] != sev[dk])
+            res = np.where(mask & unset, dk, np.where(conflict, INDET, res))
+        facts.cls = None
+        res = np.where(res < 0, NLR, res)
+        if best is None:
+            best = res
+            continue
+        s_best, s_new = sev[best], sev[res]
+        # indeterminate loses only to a sure denial; otherwise the stricter chain wins, ties keep the first
+        new_wins = np.where(s_new == INDET_SEVERITY, s_best != SEVERITY["denied"],
+                            np.where(s_best == INDET_SEVERITY, s_new == SEVERITY["denied"], s_new > s_best))
+        best = np.where(new_wins, res, best)
+    if best is None:
+        best = np.full(shape, NLR, dtype=np.int32)
+    return best
+
+
+# ---------------------------------------------------------------------------------------------
+# from arrays to a verdict table with reasons
+
+def _fmt(v: float) -> str:
+    if v != v:
+        return "unknown"
+    if abs(v) >= 1000:
+        return f"{v:,.0f}"
+    if abs(v) >= 100:
+        return f"{v:,.1f}".rstrip("0").rstrip(".")
+    return f"{v:.3g}"
+
+
+METRIC_LABEL = {"tpp": "TPP", "pd": "PD", "dram_bw_gbps": "DRAM", "io_bw_gbps": "I/O", "dram_plus_io_gbps": "DRAM+I/O",
+                "memory_bw_density_gbps_mm2": "memory bandwidth density", "consignment_tpp": "consignment TPP",
+                "h100e": "H100-equivalents"}
+_NEGATE = {">=": "<", ">": "<=", "<": ">=", "<=": ">"}
+
+
+def leaf_text(leaf: dict, value: float, limit: float, holds: bool | None) -> str:
+    op = leaf["op"] if holds is not False else _NEGATE[leaf["op"]]
+    unit = " GB/s" if leaf["metric"].endswith("gbps") else ""
+    if holds is None:
+        return f"{METRIC_LABEL[leaf['metric']]} unknown (needed: {leaf['op']} {_fmt(limit)}{unit})"
+    return f"{METRIC_LABEL[leaf['metric']]} {_fmt(value)}{unit} {op} {_fmt(limit)}{unit}"
+
+
+def fill_params(text: str, scenario: Scenario) -> str:
+    """Replace {param.name} in a rule's text with the parameter's current value."""
+    def sub(match):
+        name = match.group(1)
+        if name in scenario.parameters:
+            p = scenario.parameters[name]
+            return f"{p.value:.0%}" if p.unit == "fraction" else _fmt(p.value)
+        return match.group(0)
+    return re.sub(r"\{([A-Za-z0-9_.:\-]+)\}", sub, text)
+
+
+def _scalar_truth(pred: dict, chip_vals: dict, scenario: Scenario):
+    """Three-valued truth of a metric-only predicate for one chip (used for explanations)."""
+    from .reference import holds_metric_only
+
+    return holds_metric_only(pred, chip_vals, scenario)
+
+
+def explain_leaves(pred: dict, chip_vals: dict, scenario: Scenario, want: bool | None) -> list[str]:
+    """Texts of the metric comparisons that decide a predicate's value for one chip."""
+    from .predicates import leaves
+
+    out = []
+    for leaf in leaves(pred, scenario.predicates):
+        value = chip_vals.get(leaf["metric"], float("nan"))
+        limit = scenario.value(leaf["param"])
+        truth = _scalar_truth(leaf, chip_vals, scenario)
+        if want is None or truth is want or truth is None:
+            out.append(leaf_text(leaf, value, limit, truth))
+    return list(dict.fromkeys(out))
+
+
+def class_label(bits: int, classes: list[str]) -> str:
+    names = [c for i, c in enumerate(classes) if (bits >> i) & 1]
+    return names[0] if len(names) == 1 else "indeterminate (" + " or ".join(names) + ")"
+
+
+def class_reason(comp: Compiled, bits: int, chip_vals: dict) -> str:
+    s = comp.scenario
+    names = [c for i, c in enumerate(comp.classes) if (bits >> i) & 1]
+    if len(names) == 1 and names[0] != NOT_CONTROLLED:
+        rule = next(r for r in comp.class_rules if r["class"] == names[0]
+                    and _scalar_truth(r["when"], chip_vals, s) is True)
+        why = explain_leaves(rule["when"], chip_vals, s, True)
+        return f"{rule['id']}: " + " and ".join(why) if why else rule["id"]
+    if len(names) == 1:
+        parts = []
+        for r in comp.class_rules:
+            texts = explain_leaves(r["when"], chip_vals, s, False)
+            if r.get("exclusion_note") and _scalar_truth(r["when"], chip_vals, s) is False:
+                pass
+            parts.extend(texts)
+        excluded = [r for r in s.predicates if r.startswith("excluded") and _scalar_truth(s.predicates[r], chip_vals, s)]
+        lead = "not controlled"
+        if excluded:
+            lead += " (" + s.predicates[excluded[0]].get("label", excluded[0]) + ")"
+        return lead + (": " + ", ".join(dict.fromkeys(parts)) if parts else "")
+    missing = sorted({METRIC_LABEL[k] for k, v in chip_vals.items() if v != v and k in ("tpp", "pd", "dram_bw_gbps", "io_bw_gbps")})
+    return f"could be {' or '.join(names)}: {', '.join(missing) or 'a figure'} unknown"
+
+
+def verdicts(scenario: Scenario, chips: pd.DataFrame, *, destinations=None, as_of=None, ctx: Context = Context(),
+             conv: MetricConventions = DEFAULT_CONVENTIONS, metrics: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per chip x destination: classification, outcome, policy, exception, rule, citation, reason."""
+    codes = dest_mod.resolve_destinations(destinations)
+    if ctx.hq is not None:
+        dest_mod.resolve_destinations([ctx.hq])
+    comp = compile_scenario(scenario, as_of)
+    metrics = compute_metrics(chips, conv) if metrics is None else metrics
+    possible, final, facts, inverse = run(comp, metrics, chips, codes, ctx)
+    possible, final = possible[0], final[0]
+    n, m = final.shape
+    cond_masks = []
+    for cond in scenario.conditions:
+        if rule_in_force(cond, comp.as_of):
+            t, f = evaluate(cond["when"], facts)
+            t = np.broadcast_to(t, (1, n, len(np.unique(inverse))))[0][:, inverse]
+            u = ~np.broadcast_to(f, (1, n, len(np.unique(inverse))))[0][:, inverse] & ~t
+            cond_masks.append((cond, t, u))
+    chip_ids = chips["chip_id"].to_numpy()
+    chip_vals = [{k: float(v[0, i, 0]) for k, v in facts.metrics.items()} for i in range(n)]
+    # one reason per distinct (chip, decision, class-bits): texts are built for unique combos only
+    cache: dict = {}
+    rows = {k: [] for k in VERDICT_COLUMNS}
+    names = dest_mod.countries()["name"]
+    treated = dest_mod.countries()["ear_treated_as"]
+    for i in range(n):
+        bits = int(possible[i])
+        label = class_label(bits, comp.classes)
+        for j in range(m):
+            d = int(final[i, j])
+            key = (i, d, bits)
+            if key not in cache:
+                cache[key] = _verdict_text(comp, d, bits, chip_vals[i])
+            outcome, policy, exception, rule_id, citation, conds, reason = cache[key]
+            extra = [fill_params(c["text"], scenario) for c, t, u in cond_masks if t[i, j]]
+            extra += ["possibly: " + fill_params(c["text"], scenario) for c, t, u in cond_masks if u[i, j]]
+            code = codes[j]
+            rows["chip_id"].append(chip_ids[i])
+            rows["destination"].append(code)
+            rows["destination_name"].append(names.get(code, code))
+            rows["classification"].append(label)
+            rows["outcome"].append(outcome)
+            rows["review_policy"].append(policy)
+            rows["exception"].append(exception)
+            rows["rule"].append(rule_id)
+            rows["citation"].append(citation)
+            rows["conditions"].append("; ".join(conds + extra))
+            note = f" ({names.get(code)} is treated as China)" if treated.get(code) == "CN" else ""
+            rows["reason"].append(reason + note)
+    rows["scenario"] = [scenario.id] * (n * m)
+    rows["as_of"] = [comp.as_of.isoformat()] * (n * m)
+    return pd.DataFrame(rows, columns=VERDICT_COLUMNS)
+
+
+def _verdict_text(comp: Compiled, d: int, bits: int, chip_vals: dict):
+    s = comp.scenario
+    why_class = class_reason(comp, bits, chip_vals)
+    if d == INDET:
+        return ("indeterminate", "", "", "indeterminate", s.citation, [],
+                f"{why_class}; the outcome depends on the missing figure")
+    if d == NLR:
+        names = [c for i, c in enumerate(comp.classes) if (bits >> i) & 1]
+        if names == [NOT_CONTROLLED]:
+            return "allowed", "", "", "not-controlled", s.citation, [], why_class
+        return ("allowed", "", "", "no-license-required", s.citation, [],
+                f"{why_class}; no license requirement of this scenario covers this destination")
+    chain, rule = comp.decisions[d]
+    conds = [fill_params(c, s) for c in rule.get("conditions", [])]
+    note = fill_params(rule.get("note", ""), s)
+    metric_bits = explain_leaves(rule["when"], chip_vals, s, True)
+    reason = why_class + ("; " + note if note else "") + ("; " + " and ".join(metric_bits) if metric_bits else "")
+    return (rule["outcome"], rule.get("review_policy", ""), rule.get("exception", ""), rule["id"], rule["citation"],
+            conds, reason)

@@ -1,0 +1,104 @@
+"""Structured predicates evaluated in three-valued logic over whole arrays.
+
+A predicate is data — {metric, op, param}, {flag}, {class_in}, {dest_in}, {hq_in}, {export}, {ref}
+combined with all/any/not — never a string of code. Each evaluates to a pair of boolean arrays
+(surely true, surely false); where neither holds the answer is unknown because a figure the
+predicate reads is missing. Shapes broadcast as (points, chips, destinations) so one call covers
+a whole sweep grid.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+_COMPARE = {">=": np.greater_equal, ">": np.greater, "<": np.less, "<=": np.less_equal}
+TRUE = (np.bool_(True), np.bool_(False))
+FALSE = (np.bool_(False), np.bool_(True))
+
+
+@dataclass
+class Facts:
+    """What predicates read, already shaped for broadcasting.
+
+    metrics: name -> float array (1, N, 1), NaN where unknown
+    flags: name -> bool array (1, N, 1)
+    dest / hq: set name -> bool array (1, 1, D) (hq: the end user's headquarters country)
+    params: name -> float array (P, 1, 1)
+    export: "us" or "reexport"
+    cls: the classification assumed while evaluating a licensing chain (None in classification)
+    """
+
+    metrics: dict
+    flags: dict
+    dest: dict
+    hq: dict
+    params: dict
+    export: str
+    predicates: dict
+    cls: str | None = None
+
+
+def evaluate(pred: dict, facts: Facts):
+    """(surely_true, surely_false) arrays for one predicate."""
+    if "all" in pred:
+        t, f = TRUE
+        for sub in pred["all"]:
+            st, sf = evaluate(sub, facts)
+            t, f = t & st, f | sf
+        return t, f
+    if "any" in pred:
+        t, f = FALSE
+        for sub in pred["any"]:
+            st, sf = evaluate(sub, facts)
+            t, f = t | st, f & sf
+        return t, f
+    if "not" in pred:
+        t, f = evaluate(pred["not"], facts)
+        return f, t
+    if "metric" in pred:
+        values = facts.metrics[pred["metric"]]
+        limit = facts.params[pred["param"]]
+        t = _COMPARE[pred["op"]](values, limit)
+        return t, ~np.isnan(values) & ~t
+    if "flag" in pred:
+        v = facts.flags[pred["flag"]] == pred.get("is", True)
+        return v, ~v
+    if "class_in" in pred:
+        return TRUE if facts.cls in pred["class_in"] else FALSE
+    if "dest_in" in pred:
+        v = facts.dest[pred["dest_in"]]
+        return v, ~v
+    if "hq_in" in pred:
+        v = facts.hq[pred["hq_in"]]
+        return v, ~v
+    if "export" in pred:
+        return TRUE if facts.export == pred["export"] else FALSE
+    if "ref" in pred:
+        return evaluate(facts.predicates[pred["ref"]], facts)
+    raise ValueError(f"unknown predicate {pred!r}")  # unreachable: scenarios are checked on load
+
+
+def leaves(pred: dict, predicates: dict):
+    """Every metric comparison in a predicate (following refs), for explanations and margins."""
+    if "all" in pred or "any" in pred:
+        for sub in pred.get("all", pred.get("any")):
+            yield from leaves(sub, predicates)
+    elif "not" in pred:
+        yield from leaves(pred["not"], predicates)
+    elif "ref" in pred:
+        yield from leaves(predicates[pred["ref"]], predicates)
+    elif "metric" in pred:
+        yield pred
+
+
+def uses(pred: dict, predicates: dict, key: str) -> set:
+    """The set of values of `key` (e.g. 'dest_in', 'param') a predicate mentions."""
+    if "all" in pred or "any" in pred:
+        return set().union(*(uses(s, predicates, key) for s in pred.get("all", pred.get("any"))))
+    if "not" in pred:
+        return uses(pred["not"], predicates, key)
+    if "ref" in pred:
+        return uses(predicates[pred["ref"]], predicates, key)
+    return {pred[key]} if key in pred else set()

@@ -1,0 +1,448 @@
+"""Rule scenarios as data: dated, cited presets in TOML, overlays that state only their change.
+
+A scenario holds named parameters (value, unit, stricter direction, effective date, legal
+reference), named destination sets, an ordered list of classification rules and one or more
+ordered chains of licensing rules, all as structured predicates (never code to evaluate). A file
+with `extends = "<id>"` is an overlay: it inherits everything from its base and replaces or adds
+only what it names — the OpenFisca/PolicyEngine "reform" habit, so a variant never copies the law.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import math
+import re
+import tomllib
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from pathlib import Path
+
+from .destinations import in_force, parse_date
+from .errors import ChipsimError, unknown_name
+
+RULES_DIR = Path(__file__).resolve().parent / "rules"
+STATUSES = {
+    "in_force": "in force",
+    "not_enforced": "not enforced",
+    "reported": "reported, unpublished",
+    "proposal": "proposal",
+    "hypothetical": "hypothetical",
+}
+OUTCOMES = ("allowed", "exception", "license", "denied", "indeterminate")
+SEVERITY = {"allowed": 0, "exception": 1, "license": 2, "denied": 3}
+NOT_CONTROLLED = "not controlled"
+OPS = (">=", ">", "<", "<=")
+METRICS = ("tpp", "pd", "dram_bw_gbps", "io_bw_gbps", "dram_plus_io_gbps", "memory_bw_density_gbps_mm2",
+           "consignment_tpp", "h100e")
+FLAGS = ("datacenter", "hbm_item")
+EXPORTS = ("us", "reexport")
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One threshold of the law: value, unit, which way is stricter, and where it is written."""
+
+    name: str
+    value: float
+    unit: str
+    stricter: str  # "lower" or "higher": the direction that makes the rule catch more
+    citation: str
+    label: str = ""
+    effective: str = ""
+    evidence: str = ""
+    preset_value: float | None = None  # the value in the preset, before any user edit
+
+    @property
+    def edited(self) -> bool:
+        return self.preset_value is not None and self.value != self.preset_value
+
+
+@dataclass
+class Scenario:
+    id: str
+    title: str
+    effective: dt.date
+    status: str
+    citation: str
+    parameters: dict[str, Parameter]
+    destination_sets: dict[str, dict]
+    predicates: dict[str, dict]
+    classification: list[dict]
+    chains: dict[str, list[dict]]
+    conditions: list[dict]
+    evidence: str = ""
+    notes: str = ""
+    default_as_of: dt.date | None = None
+    series: str = ""
+    extends: str | None = None
+    source: str = ""
+    lineage: tuple[str, ...] = ()
+    edits: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def status_label(self) -> str:
+        return STATUSES.get(self.status, self.status)
+
+    @property
+    def classes(self) -> list[str]:
+        """Every classification this scenario can output, in rule order, then 'not controlled'."""
+        seen = dict.fromkeys(r["class"] for r in self.classification)
+        seen.pop(NOT_CONTROLLED, None)
+        return list(seen) + [NOT_CONTROLLED]
+
+    def as_of(self, day=None) -> dt.date:
+        if day is not None:
+            return parse_date(day, "--as-of")
+        return self.default_as_of or dt.date.today()
+
+    def value(self, name: str) -> float:
+        return self.parameters[name].value
+
+    def with_values(self, values: dict[str, float]) -> "Scenario":
+        """A copy with parameters set by name (unknown names are an error listing close matches)."""
+        params = dict(self.parameters)
+        for name, raw in values.items():
+            if name not in params:
+                raise unknown_name("parameter", name, params)
+            try:
+                value = float(raw)
+            except (TypeError, ValueError):
+                raise ChipsimError(f"parameter {name} needs a number, not {raw!r}") from None
+            if not math.isfinite(value):
+                raise ChipsimError(f"parameter {name} needs a finite number, not {raw!r}")
+            old = params[name]
+            base = old.preset_value if old.preset_value is not None else old.value
+            params[name] = replace(old, value=value, preset_value=base)
+        edits = {**self.edits, **{k: float(v) for k, v in values.items()}}
+        return replace(self, parameters=params, edits=edits)
+
+
+# ---------------------------------------------------------------------------------------------
+# loading
+
+def _line_of(text: str, needle: str) -> int | None:
+    """Best-effort line number of the first mention of `needle` in a TOML file, for error messages."""
+    for i, line in enumerate(text.splitlines(), 1):
+        if needle in line:
+            return i
+    return None
+
+
+class _FileError:
+    """Builds errors that name the scenario file and, where it can be found, the line."""
+
+    def __init__(self, source: str, text: str):
+        self.source, self.text = source, text
+
+    def __call__(self, message: str, needle: str | None = None) -> ChipsimError:
+        line = _line_of(self.text, needle) if needle else None
+        where = f"{self.source}:{line}" if line else self.source
+        return ChipsimError(f"{where}: {message}")
+
+
+def _read_toml(path: Path) -> tuple[dict, str]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ChipsimError(f"scenario file {path} not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ChipsimError(f"cannot read scenario file {path}: {exc}") from None
+    return parse_toml(text, str(path)), text
+
+
+def parse_toml(text: str, source: str) -> dict:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
+        where = f"{source}:{m.group(1)}:{m.group(2)}" if m else source
+        msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+        raise ChipsimError(f"{where}: malformed scenario file: {msg}") from None
+
+
+@lru_cache(maxsize=1)
+def preset_files() -> dict[str, Path]:
+    """Preset id -> file, for every bundled rule file."""
+    out = {}
+    for path in sorted(RULES_DIR.glob("*.toml")):
+        out[path.stem] = path
+    return out
+
+
+def preset_ids() -> list[str]:
+    return list(preset_files())
+
+
+def _merge_rules(base: list[dict], overlay: list[dict], err, what: str) -> list[dict]:
+    """Rules merged by id: same id replaces in place; new ones go before/after a named rule or last."""
+    out = [dict(r) for r in base]
+    for rule in overlay:
+        if "id" not in rule:
+            raise err(f"every {what} rule needs an id", None)
+        ids = [r["id"] for r in out]
+        rule = dict(rule)
+        before, after = rule.pop("before", None), rule.pop("after", None)
+        if rule["id"] in ids:
+            out[ids.index(rule["id"])] = {**out[ids.index(rule["id"])], **rule}
+        elif before or after:
+            anchor = before or after
+            if anchor not in ids:
+                raise err(f"{what} rule {rule['id']!r} is placed relative to unknown rule {anchor!r}", rule["id"])
+            out.insert(ids.index(anchor) + (1 if after else 0), rule)
+        else:
+            out.append(rule)
+    return out
+
+
+def _parameter(name: str, entry, base: Parameter | None, err) -> Parameter:
+    if not isinstance(entry, dict):
+        entry = {"value": entry}
+    fields = {} if base is None else {
+        "value": base.value, "unit": base.unit, "stricter": base.stricter, "citation": base.citation,
+        "label": base.label, "effective": base.effective, "evidence": base.evidence}
+    fields.update({k: v for k, v in entry.items() if k in ("value", "unit", "stricter", "citation", "label", "effective", "evidence")})
+    unknown = set(entry) - {"value", "unit", "stricter", "citation", "label", "effective", "evidence"}
+    if unknown:
+        raise err(f"parameter {name}: unknown field(s) {', '.join(sorted(unknown))}", name)
+    for required in ("value", "unit", "stricter", "citation"):
+        if required not in fields:
+            raise err(f"parameter {name} needs '{required}' (a new parameter states value, unit, stricter and citation)", name)
+    if isinstance(fields["value"], bool) or not isinstance(fields["value"], (int, float)) or not math.isfinite(fields["value"]):
+        raise err(f"parameter {name}: value must be a number, not {fields['value']!r}", name)
+    if fields["stricter"] not in ("lower", "higher"):
+        raise err(f"parameter {name}: stricter must be 'lower' or 'higher', not {fields['stricter']!r}", name)
+    fields["value"] = float(fields["value"])
+    fields["effective"] = str(fields["effective"])
+    base_value = base.preset_value if base is not None and base.preset_value is not None else (base.value if base else None)
+    return Parameter(name=name, preset_value=None if base_value is None else base_value, **fields)
+
+
+def _build(data: dict, text: str, source: str, stack: tuple[str, ...]) -> Scenario:
+    err = _FileError(source, text)
+    known = {"id", "title", "effective", "status", "citation", "evidence", "notes", "default_as_of", "series", "extends",
+             "parameters", "destination_sets", "predicates", "classification", "chains", "conditions", "remove"}
+    extra = set(data) - known
+    if extra:
+        raise err(f"unknown top-level key(s): {', '.join(sorted(extra))}", sorted(extra)[0])
+    if "id" not in data or not isinstance(data["id"], str) or not data["id"].strip():
+        raise err("a scenario needs an id (e.g. id = \"my-variant\")")
+    sid = data["id"]
+    base_id = data.get("extends")
+    if base_id is not None:
+        if base_id in stack or base_id == sid:
+            raise err(f"extends {base_id!r} makes a cycle ({' -> '.join(stack + (sid, base_id))})", "extends")
+        base = load_scenario(base_id, _stack=stack + (sid,))
+        # user overlays re-base their preset values on the base's values, so edits are visible
+        params = {k: replace(p, preset_value=p.value if p.preset_value is None else p.preset_value) for k, p in base.parameters.items()}
+        params = {k: replace(p, preset_value=None) for k, p in params.items()}
+        scenario = copy.deepcopy(replace(base, parameters=params))
+    else:
+        for required in ("title", "effective", "status", "citation"):
+            if required not in data:
+                raise err(f"a scenario without 'extends' needs '{required}'")
+        scenario = Scenario(id=sid, title="", effective=dt.date(1900, 1, 1), status="hypothetical", citation="",
+                            parameters={}, destination_sets={}, predicates={}, classification=[], chains={}, conditions=[])
+    scenario.id = sid
+    scenario.extends = base_id
+    scenario.source = source
+    scenario.lineage = (stack and ()) or ()
+    scenario.lineage = (base_id,) + load_scenario(base_id).lineage if base_id else ()
+    scenario.title = str(data.get("title", f"{sid} (variant of {base_id})" if base_id else sid))
+    if "effective" in data:
+        scenario.effective = parse_date(data["effective"], f"{source}: effective")
+    status = data.get("status", scenario.status if base_id is None else "hypothetical")
+    if status not in STATUSES:
+        raise err(f"status must be one of {', '.join(STATUSES)}, not {status!r}", "status")
+    scenario.status = status
+    scenario.citation = str(data.get("citation", scenario.citation))
+    scenario.evidence = str(data.get("evidence", scenario.evidence))
+    scenario.notes = str(data.get("notes", "" if base_id else scenario.notes))
+    scenario.series = str(data.get("series", "" if base_id else scenario.series))
+    if "default_as_of" in data:
+        scenario.default_as_of = parse_date(data["default_as_of"], f"{source}: default_as_of") if data["default_as_of"] else None
+
+    params = data.get("parameters", {})
+    if not isinstance(params, dict):
+        raise err("'parameters' must be a table of name = value or name = {value, unit, ...}", "parameters")
+    for name, entry in params.items():
+        base_param = scenario.parameters.get(name)
+        if base_param is None and base_id is not None and not isinstance(entry, dict):
+            raise unknown_name(f"parameter in {source} (not in base scenario {base_id})", name, scenario.parameters)
+        scenario.parameters[name] = _parameter(name, entry, base_param, err)
+    if base_id is not None:
+        # the overlay's changed values are its "edits" relative to the preset it extends
+        for name, p in scenario.parameters.items():
+            basep = load_scenario(base_id).parameters.get(name)
+            if basep is not None and p.value != basep.value:
+                scenario.parameters[name] = replace(p, preset_value=basep.value)
+                scenario.edits[name] = p.value
+    for key in ("destination_sets", "predicates"):
+        table = data.get(key, {})
+        if not isinstance(table, dict):
+            raise err(f"'{key}' must be a table", key)
+        getattr(scenario, key).update(table)
+    removed = set(data.get("remove", []))
+    scenario.classification = [r for r in _merge_rules(scenario.classification, data.get("classification", []), err, "classification")
+                               if r["id"] not in removed]
+    chains = data.get("chains", {})
+    if not isinstance(chains, dict):
+        raise err("'chains' must be a table of named rule lists ([[chains.NAME]])", "chains")
+    for name, rules in chains.items():
+        scenario.chains[name] = _merge_rules(scenario.chains.get(name, []), rules, err, f"chain '{name}'")
+    scenario.chains = {k: [r for r in v if r["id"] not in removed] for k, v in scenario.chains.items()}
+    scenario.conditions = [r for r in _merge_rules(scenario.conditions, data.get("conditions", []), err, "condition")
+                           if r["id"] not in removed]
+    _check(scenario, err)
+    return scenario
+
+
+def _check(s: Scenario, err) -> None:
+    """Every reference resolves and every field is of a known kind, before anything is evaluated."""
+    classes = set(s.classes)
+
+    def check_pred(pred, where):
+        if not isinstance(pred, dict) or len(pred) == 0:
+            raise err(f"{where}: a condition must be a table such as {{metric = \"tpp\", op = \">=\", param = \"...\"}}", where)
+        if "all" in pred or "any" in pred:
+            key = "all" if "all" in pred else "any"
+            if not isinstance(pred[key], list) or not pred[key]:
+                raise err(f"{where}: '{key}' needs a non-empty list of conditions", where)
+            for p in pred[key]:
+                check_pred(p, where)
+        elif "not" in pred:
+            check_pred(pred["not"], where)
+        elif "metric" in pred:
+            if pred["metric"] not in METRICS:
+                raise err(f"{where}: unknown metric {pred['metric']!r}; expected one of {', '.join(METRICS)}", where)
+            if pred.get("op") not in OPS:
+                raise err(f"{where}: op must be one of {', '.join(OPS)}, not {pred.get('op')!r}", where)
+            if pred.get("param") not in s.parameters:
+                raise unknown_name(f"parameter referenced by {where} in {s.source}", str(pred.get("param")), s.parameters)
+        elif "flag" in pred:
+            if pred["flag"] not in FLAGS or not isinstance(pred.get("is", True), bool):
+                raise err(f"{where}: flag must be one of {', '.join(FLAGS)} with is = true/false", where)
+        elif "class_in" in pred:
+            bad = [c for c in pred["class_in"] if c not in classes]
+            if bad:
+                raise err(f"{where}: class {bad[0]!r} is not output by any classification rule ({', '.join(sorted(classes))})", where)
+        elif "dest_in" in pred or "hq_in" in pred:
+            name = pred.get("dest_in", pred.get("hq_in"))
+            if name not in s.destination_sets:
+                raise unknown_name(f"destination set referenced by {where} in {s.source}", str(name), s.destination_sets)
+        elif "export" in pred:
+            if pred["export"] not in EXPORTS:
+                raise err(f"{where}: export must be one of {', '.join(EXPORTS)}", where)
+        elif "ref" in pred:
+            if pred["ref"] not in s.predicates:
+                raise unknown_name(f"named predicate referenced by {where}", str(pred["ref"]), s.predicates)
+        else:
+            raise err(f"{where}: unknown condition {sorted(pred)}; expected all/any/not/metric/flag/class_in/dest_in/hq_in/export/ref", where)
+
+    for name, pred in s.predicates.items():
+        check_pred(pred, f"predicate {name}")
+    for rule in s.classification:
+        for key in ("id", "class", "when", "citation"):
+            if key not in rule:
+                raise err(f"classification rule {rule.get('id', '?')} needs '{key}'", rule.get("id"))
+        check_pred(rule["when"], f"classification rule {rule['id']}")
+    for chain, rules in s.chains.items():
+        for rule in rules:
+            for key in ("id", "when", "outcome", "citation"):
+                if key not in rule:
+                    raise err(f"rule {rule.get('id', '?')} in chain {chain} needs '{key}'", rule.get("id"))
+            if rule["outcome"] not in SEVERITY:
+                raise err(f"rule {rule['id']}: outcome must be one of {', '.join(SEVERITY)}, not {rule['outcome']!r}", rule["id"])
+            check_pred(rule["when"], f"rule {rule['id']}")
+    for cond in s.conditions:
+        for key in ("id", "when", "text", "citation"):
+            if key not in cond:
+                raise err(f"condition {cond.get('id', '?')} needs '{key}'", cond.get("id"))
+        check_pred(cond["when"], f"condition {cond['id']}")
+    for name, spec in s.destination_sets.items():
+        if not isinstance(spec, dict) or "any" not in spec:
+            raise err(f"destination set {name} needs 'any' (a list of groups or ISO codes)", name)
+
+
+def load_scenario(ref: str | Path, *, _stack: tuple[str, ...] = ()) -> Scenario:
+    """A preset by id, or a scenario file by path (which may extend a preset)."""
+    ref_s = str(ref)
+    presets = preset_files()
+    if ref_s in presets:
+        return copy.deepcopy(_load_preset(ref_s, _stack))
+    path = Path(ref_s)
+    if path.suffix == ".toml" or path.exists():
+        data, text = _read_toml(path)
+        return _build(data, text, str(path), _stack)
+    raise unknown_name("scenario (preset id or .toml file)", ref_s, presets)
+
+
+@lru_cache(maxsize=None)
+def _load_preset_cached(pid: str) -> Scenario:
+    data, text = _read_toml(preset_files()[pid])
+    if data.get("id") != pid:
+        raise ChipsimError(f"{preset_files()[pid]}: id {data.get('id')!r} must match the file name {pid!r}")
+    return _build(data, text, f"sim/rules/{pid}.toml", (pid,))
+
+
+def _load_preset(pid: str, stack) -> Scenario:
+    if pid in stack[:-1] if stack else False:
+        raise ChipsimError(f"preset {pid} extends itself")
+    return _load_preset_cached(pid)
+
+
+def all_presets() -> list[Scenario]:
+    return [load_scenario(pid) for pid in preset_ids()]
+
+
+def in_force_on(day) -> Scenario:
+    """The enforced US preset on a date: the latest of the `us-enforced` series effective by then."""
+    day = parse_date(day, "--as-of")
+    chain = sorted((s for s in all_presets() if s.series == "us-enforced"), key=lambda s: s.effective)
+    live = [s for s in chain if s.effective <= day]
+    if not live:
+        raise ChipsimError(f"no chip export rule in chipsim is in force on {day}; the first is "
+                           f"{chain[0].id} from {chain[0].effective}")
+    return live[-1]
+
+
+def rule_in_force(rule: dict, day: dt.date) -> bool:
+    return in_force(str(rule.get("from", "")), str(rule.get("to", "")), day)
+
+
+def parse_assignments(pairs) -> dict[str, str]:
+    """--set NAME=VALUE pairs into a dict; a malformed pair is a clear error."""
+    out = {}
+    for pair in pairs or []:
+        if "=" not in pair:
+            raise ChipsimError(f"--set expects NAME=VALUE (e.g. 3A090.a.1.tpp=4000), not {pair!r}")
+        name, value = pair.split("=", 1)
+        out[name.strip()] = value.strip()
+    return out
+
+
+def _toml_value(v) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return repr(float(v)) if isinstance(v, float) and not float(v).is_integer() else str(int(v)) if float(v).is_integer() else repr(v)
+    s = str(v).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return f'"{s}"'
+
+
+def overlay_toml(base: Scenario, values: dict[str, float], *, sid: str = "my-variant", title: str = "") -> str:
+    """A scenario file that `chipsim evaluate --scenario FILE` accepts: the base plus edited values."""
+    lines = [
+        "# chipsim scenario overlay: only what differs from the base preset is stated.",
+        f"id = {_toml_value(sid)}",
+        f"title = {_toml_value(title or f'Variant of {base.id}')}",
+        f"extends = {_toml_value(base.id)}",
+        'status = "hypothetical"',
+        "",
+        "[parameters]",
+    ]
+    for name, value in values.items():
+        p = base.parameters[name]
+        lines.append(f"# {p.label or name} ({p.unit}); preset value {p.value:g}; {p.citation}")
+        lines.append(f"{_toml_value(name)} = {_toml_value(float(value))}")
+    return "\n".join(lines) + "\n"
