@@ -98,7 +98,168 @@ def cmd_import_epoch(args) -> int:
     return 0
 
 
-COMMANDS = {}
+def _add_scenario_options(p: argparse.ArgumentParser, scenario_required=False) -> None:
+    g = p.add_argument_group("rules and transaction")
+    g.add_argument("--scenario", required=scenario_required, metavar="ID|FILE",
+                   help="preset id (see `chipsim scenarios`) or a scenario .toml file")
+    g.add_argument("--as-of", metavar="YYYY-MM-DD", help="evaluate on this date (without --scenario: the rules in force then)")
+    g.add_argument("--set", action="append", metavar="NAME=VALUE", default=[], help="override a parameter (repeatable)")
+    g.add_argument("--hq", metavar="ISO2", help="end user's headquarters country (default: same as destination)")
+    g.add_argument("--reexport", action="store_true", help="a reexport rather than an export from the US")
+    g.add_argument("--quantity", type=float, default=1.0, help="units in the transaction (for per-consignee caps, default 1)")
+
+
+def context_from(args):
+    from .engine import Context
+
+    hq = None
+    if args.hq:
+        from .destinations import resolve_destinations
+
+        hq = resolve_destinations([args.hq])[0]
+    return Context(hq=hq, export="reexport" if args.reexport else "us", quantity=args.quantity)
+
+
+def scenario_from(args):
+    from .api import resolve_scenario
+    from .destinations import parse_date
+    from .scenario import parse_assignments
+
+    as_of = parse_date(args.as_of, "--as-of") if args.as_of else None
+    return resolve_scenario(args.scenario, as_of, parse_assignments(args.set)), as_of
+
+
+def cmd_scenarios(args) -> int:
+    import pandas as pd
+
+    from .scenario import all_presets
+
+    rows = [{"id": s.id, "effective": s.effective.isoformat(), "status": s.status_label, "extends": s.extends or "",
+             "enforced_series": s.series == "us-enforced", "title": s.title, "citation": s.citation} for s in all_presets()]
+    write_frame(pd.DataFrame(rows), args.format, args.out)
+    return 0
+
+
+def cmd_scenario_show(args) -> int:
+    import pandas as pd
+
+    from .scenario import load_scenario
+
+    s = load_scenario(args.id)
+    if args.format == "table":
+        print(f"{s.id}: {s.title}\n  effective {s.effective}; status {s.status_label}; extends {s.extends or '-'}\n"
+              f"  {s.citation}\n" + (f"  {s.notes}\n" if s.notes else ""))
+    rows = [{"parameter": p.name, "value": p.value, "unit": p.unit, "stricter": p.stricter, "effective": p.effective,
+             "evidence": p.evidence, "label": p.label, "citation": p.citation} for p in s.parameters.values()]
+    write_frame(pd.DataFrame(rows), args.format, args.out)
+    return 0
+
+
+def cmd_evaluate(args) -> int:
+    from .engine import verdicts
+
+    s, as_of = scenario_from(args)
+    from .api import select_chips
+
+    table = select_chips(table_from(args), args.chip)
+    out = verdicts(s, table, destinations=args.dest, as_of=as_of, ctx=context_from(args), conv=conventions_from(args))
+    if args.format == "table" and not args.out:
+        out = out[["chip_id", "destination", "classification", "outcome", "exception", "review_policy", "rule", "reason"]]
+    write_frame(out, args.format, args.out)
+    return 0
+
+
+def cmd_explain(args) -> int:
+    from .api import explain
+
+    s, as_of = scenario_from(args)
+    print(explain(args.chip_id, args.dest, s, as_of=as_of, table=table_from(args), ctx=context_from(args),
+                  conv=conventions_from(args)))
+    return 0
+
+
+def cmd_diff(args) -> int:
+    from .api import diff
+    from .destinations import parse_date
+
+    as_of = parse_date(args.as_of, "--as-of") if args.as_of else None
+    changed, counts = diff(args.from_id, args.to_id, chips=args.chip, destinations=args.dest, as_of_from=as_of,
+                           as_of_to=as_of, table=table_from(args), ctx=context_from(args), conv=conventions_from(args))
+    if args.counts:
+        write_frame(counts, args.format, args.out)
+    elif args.format == "table" and not args.out:
+        print(f"{len(changed)} pairs changed outcome from {args.from_id} to {args.to_id}\n")
+        write_frame(counts, "table")
+        print()
+        write_frame(changed[["chip_id", "destination", "classification_from", "outcome_from", "classification_to",
+                             "outcome_to", "rule_to"]], "table")
+    else:
+        write_frame(changed, args.format, args.out)
+    return 0
+
+
+def cmd_timeline(args) -> int:
+    from .api import timeline
+
+    frame = timeline(args.chip_id, args.dest, table=table_from(args), ctx=context_from(args), conv=conventions_from(args))
+    write_frame(frame, args.format, args.out)
+    return 0
+
+
+def _register_rules(sub) -> None:
+    p = sub.add_parser("scenarios", help="the bundled rule presets")
+    _add_format(p, ("table", "csv", "json"))
+    p.set_defaults(func=cmd_scenarios)
+
+    p = sub.add_parser("scenario", help="`scenario show ID`: a preset's parameters, units and citations")
+    ssub = p.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
+    ssub.required = True
+    show = ssub.add_parser("show", help="parameters, units, citations")
+    show.add_argument("id", metavar="ID|FILE")
+    _add_format(show, ("table", "csv", "json"))
+    show.set_defaults(func=cmd_scenario_show)
+
+    p = sub.add_parser("evaluate", help="verdict for every chip x destination")
+    _add_scenario_options(p)
+    p.add_argument("--chip", action="append", metavar="CHIP_ID", help="only this chip (repeatable)")
+    p.add_argument("--dest", action="append", metavar="ISO2", help="only this destination (repeatable)")
+    _add_table_options(p)
+    _add_format(p)
+    p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("explain", help="the full trace of one verdict")
+    p.add_argument("chip_id")
+    p.add_argument("--dest", required=True, metavar="ISO2")
+    _add_scenario_options(p)
+    _add_table_options(p)
+    p.set_defaults(func=cmd_explain)
+
+    p = sub.add_parser("diff", help="pairs whose outcome changed between two scenarios")
+    p.add_argument("--from", dest="from_id", required=True, metavar="ID|FILE")
+    p.add_argument("--to", dest="to_id", required=True, metavar="ID|FILE")
+    p.add_argument("--as-of", metavar="YYYY-MM-DD", help="evaluate both on this date (default: each preset's own)")
+    p.add_argument("--chip", action="append", metavar="CHIP_ID")
+    p.add_argument("--dest", action="append", metavar="ISO2")
+    p.add_argument("--counts", action="store_true", help="only the count per transition")
+    p.add_argument("--hq", metavar="ISO2")
+    p.add_argument("--reexport", action="store_true")
+    p.add_argument("--quantity", type=float, default=1.0)
+    _add_table_options(p)
+    _add_format(p)
+    p.set_defaults(func=cmd_diff)
+
+    p = sub.add_parser("timeline", help="a chip's outcome for one destination at every rule change since 2022-10-07")
+    p.add_argument("chip_id")
+    p.add_argument("--dest", required=True, metavar="ISO2")
+    p.add_argument("--hq", metavar="ISO2")
+    p.add_argument("--reexport", action="store_true")
+    p.add_argument("--quantity", type=float, default=1.0)
+    _add_table_options(p)
+    _add_format(p)
+    p.set_defaults(func=cmd_timeline)
+
+
+COMMANDS = {"rules": _register_rules}
 
 
 def build_parser() -> argparse.ArgumentParser:

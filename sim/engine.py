@@ -236,12 +236,21 @@ def _scalar_truth(pred: dict, chip_vals: dict, scenario: Scenario):
     return holds_metric_only(pred, chip_vals, scenario)
 
 
+def _positive_leaves(pred: dict, predicates: dict):
+    """Metric comparisons outside any `not` (a negated exclusion is not a reason)."""
+    if "all" in pred or "any" in pred:
+        for sub in pred.get("all", pred.get("any")):
+            yield from _positive_leaves(sub, predicates)
+    elif "ref" in pred:
+        yield from _positive_leaves(predicates[pred["ref"]], predicates)
+    elif "metric" in pred:
+        yield pred
+
+
 def explain_leaves(pred: dict, chip_vals: dict, scenario: Scenario, want: bool | None) -> list[str]:
     """Texts of the metric comparisons that decide a predicate's value for one chip."""
-    from .predicates import leaves
-
     out = []
-    for leaf in leaves(pred, scenario.predicates):
+    for leaf in _positive_leaves(pred, scenario.predicates):
         value = chip_vals.get(leaf["metric"], float("nan"))
         limit = scenario.value(leaf["param"])
         truth = _scalar_truth(leaf, chip_vals, scenario)
@@ -264,17 +273,13 @@ def class_reason(comp: Compiled, bits: int, chip_vals: dict) -> str:
         why = explain_leaves(rule["when"], chip_vals, s, True)
         return f"{rule['id']}: " + " and ".join(why) if why else rule["id"]
     if len(names) == 1:
-        parts = []
-        for r in comp.class_rules:
-            texts = explain_leaves(r["when"], chip_vals, s, False)
-            if r.get("exclusion_note") and _scalar_truth(r["when"], chip_vals, s) is False:
-                pass
-            parts.extend(texts)
         excluded = [r for r in s.predicates if r.startswith("excluded") and _scalar_truth(s.predicates[r], chip_vals, s)]
-        lead = "not controlled"
         if excluded:
-            lead += " (" + s.predicates[excluded[0]].get("label", excluded[0]) + ")"
-        return lead + (": " + ", ".join(dict.fromkeys(parts)) if parts else "")
+            pred = s.predicates[excluded[0]]
+            return (f"not controlled ({pred.get('label', excluded[0])}): "
+                    + " and ".join(explain_leaves(pred, chip_vals, s, True)))
+        parts = [t for r in comp.class_rules for t in explain_leaves(r["when"], chip_vals, s, False)]
+        return "not controlled" + (": " + ", ".join(dict.fromkeys(parts)) if parts else "")
     missing = sorted({METRIC_LABEL[k] for k, v in chip_vals.items() if v != v and k in ("tpp", "pd", "dram_bw_gbps", "io_bw_gbps")})
     return f"could be {' or '.join(names)}: {', '.join(missing) or 'a figure'} unknown"
 
@@ -298,7 +303,8 @@ def verdicts(scenario: Scenario, chips: pd.DataFrame, *, destinations=None, as_o
             u = ~np.broadcast_to(f, (1, n, len(np.unique(inverse))))[0][:, inverse] & ~t
             cond_masks.append((cond, t, u))
     chip_ids = chips["chip_id"].to_numpy()
-    chip_vals = [{k: float(v[0, i, 0]) for k, v in facts.metrics.items()} for i in range(n)]
+    chip_vals = [{**{k: float(v[0, i, 0]) for k, v in facts.metrics.items()},
+                  **{k: bool(v[0, i, 0]) for k, v in facts.flags.items()}} for i in range(n)]
     # one reason per distinct (chip, decision, class-bits): texts are built for unique combos only
     cache: dict = {}
     rows = {k: [] for k in VERDICT_COLUMNS}
@@ -352,3 +358,17 @@ def _verdict_text(comp: Compiled, d: int, bits: int, chip_vals: dict):
     reason = why_class + ("; " + note if note else "") + ("; " + " and ".join(metric_bits) if metric_bits else "")
     return (rule["outcome"], rule.get("review_policy", ""), rule.get("exception", ""), rule["id"], rule["citation"],
             conds, reason)
+
+
+OUTCOME_WORDS = np.array(["allowed", "exception", "license", "denied"] + ["indeterminate"] * 6, dtype=object)
+
+
+def outcome_matrix(scenario: Scenario, chips: pd.DataFrame, destinations=None, *, as_of=None, ctx: Context = Context(),
+                   conv: MetricConventions = DEFAULT_CONVENTIONS, metrics=None) -> pd.DataFrame:
+    """Outcome words only (chips x destinations), without reasons: the fast path for sweeps and tests."""
+    codes = dest_mod.resolve_destinations(destinations)
+    comp = compile_scenario(scenario, as_of)
+    metrics = compute_metrics(chips, conv) if metrics is None else metrics
+    _, final, _, _ = run(comp, metrics, chips, codes, ctx)
+    words = OUTCOME_WORDS[comp.severity[final[0]]]
+    return pd.DataFrame(words, index=chips["chip_id"].to_numpy(), columns=codes)

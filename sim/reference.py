@@ -1,0 +1,133 @@
+"""A plain, one-pair-at-a-time evaluator that reads like the regulation.
+
+It shares the scenario data with the vectorised engine but none of its array code: for one chip
+and one destination it walks the classification rules in order, then each licensing chain in
+order, in ordinary Python with None for "unknown". Property tests check that both evaluators
+agree on random chips, parameters and destinations; it is also the yardstick of `chipsim bench`.
+"""
+
+from __future__ import annotations
+
+import math
+
+from .destinations import ear_country, set_members
+from .scenario import NOT_CONTROLLED, SEVERITY, Scenario, rule_in_force
+
+INDETERMINATE = "indeterminate"
+
+
+def _compare(value: float, op: str, limit: float):
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return {">=": value >= limit, ">": value > limit, "<": value < limit, "<=": value <= limit}[op]
+
+
+def _all(values):
+    values = list(values)
+    if any(v is False for v in values):
+        return False
+    return None if any(v is None for v in values) else True
+
+
+def _any(values):
+    values = list(values)
+    if any(v is True for v in values):
+        return True
+    return None if any(v is None for v in values) else False
+
+
+def holds(pred: dict, chip: dict, pair: dict, scenario: Scenario, cls: str | None = None):
+    """True, False or None (unknown) for one predicate, one chip, one destination."""
+    if "all" in pred:
+        return _all(holds(p, chip, pair, scenario, cls) for p in pred["all"])
+    if "any" in pred:
+        return _any(holds(p, chip, pair, scenario, cls) for p in pred["any"])
+    if "not" in pred:
+        v = holds(pred["not"], chip, pair, scenario, cls)
+        return None if v is None else not v
+    if "ref" in pred:
+        return holds(scenario.predicates[pred["ref"]], chip, pair, scenario, cls)
+    if "metric" in pred:
+        return _compare(chip.get(pred["metric"]), pred["op"], scenario.value(pred["param"]))
+    if "flag" in pred:
+        return bool(chip.get(pred["flag"])) == pred.get("is", True)
+    if "class_in" in pred:
+        return cls in pred["class_in"]
+    if "dest_in" in pred:
+        return pair["dest"] in pair["sets"][pred["dest_in"]]
+    if "hq_in" in pred:
+        return pair["hq"] in pair["sets"][pred["hq_in"]]
+    if "export" in pred:
+        return pair["export"] == pred["export"]
+    raise ValueError(f"unknown predicate {pred!r}")
+
+
+def holds_metric_only(pred: dict, chip: dict, scenario: Scenario):
+    """Truth of a predicate that reads only chip metrics (used to explain classification)."""
+    return holds(pred, chip, {"dest": None, "hq": None, "sets": {}, "export": "us"}, scenario, None)
+
+
+def possible_classes(scenario: Scenario, chip: dict, day) -> list[str]:
+    """Classes the chip may have: the first rule that surely holds, plus any unknown rules before it."""
+    possible = []
+    for rule in scenario.classification:
+        if not rule_in_force(rule, day):
+            continue
+        v = holds_metric_only(rule["when"], chip, scenario)
+        if v is True:
+            possible.append(rule["class"])
+            return list(dict.fromkeys(possible))
+        if v is None:
+            possible.append(rule["class"])
+    possible.append(NOT_CONTROLLED)
+    return list(dict.fromkeys(possible))
+
+
+def _chain_rule(rules, chip, pair, scenario, cls):
+    """The deciding rule of one chain (None = no requirement, INDETERMINATE when it hinges on a gap)."""
+    for i, rule in enumerate(rules):
+        v = holds(rule["when"], chip, pair, scenario, cls)
+        if v is True:
+            return rule
+        if v is None:
+            rest = _chain_rule(rules[i + 1:], chip, pair, scenario, cls)
+            return rule if _outcome(rest) == rule["outcome"] else INDETERMINATE
+    return None
+
+
+def _outcome(rule) -> str:
+    if rule is None:
+        return "allowed"
+    if rule == INDETERMINATE:
+        return INDETERMINATE
+    return rule["outcome"]
+
+
+def decide(scenario: Scenario, chip: dict, dest: str, day, *, hq: str | None = None, export: str = "us"):
+    """(outcome, deciding rule id or '') for one chip and one destination."""
+    ear_dest = str(ear_country([dest])[0])
+    ear_hq = ear_dest if hq is None else str(ear_country([hq])[0])
+    sets = {name: set_members(spec, day) for name, spec in scenario.destination_sets.items()}
+    pair = {"dest": ear_dest, "hq": ear_hq, "sets": sets, "export": export}
+    classes = possible_classes(scenario, chip, day)
+    best = None
+    for rules in scenario.chains.values():
+        active = [r for r in rules if rule_in_force(r, day)]
+        per_class = [_chain_rule(active, chip, pair, scenario, c) for c in classes]
+        outcomes = {_outcome(r) for r in per_class}
+        result = per_class[0] if len(outcomes) == 1 else INDETERMINATE
+        if best is None:
+            best = result
+        else:
+            new, old = _outcome(result), _outcome(best)
+            if new == INDETERMINATE:
+                if old != "denied":
+                    best = result
+            elif old == INDETERMINATE:
+                if new == "denied":
+                    best = result
+            elif SEVERITY[new] > SEVERITY[old]:
+                best = result
+    outcome = _outcome(best)
+    rule_id = best["id"] if isinstance(best, dict) else ""
+    return outcome, rule_id

@@ -1,0 +1,114 @@
+"""Laws the engine must keep: stricter never allows more; a no-op overlay changes nothing;
+the vectorised engine agrees with the plain scalar evaluator."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from sim import load_chips, parse_chips
+from sim.destinations import countries
+from sim.engine import Context, outcome_matrix
+from sim.metrics import compute_metrics
+from sim.reference import decide
+from sim.scenario import load_scenario, preset_ids
+from conftest import chip_csv
+
+RANK = {"allowed": 0, "exception": 1, "license": 2, "denied": 3}
+ALL_DEST = list(countries().index)
+PROBE_DEST = ["CN", "HK", "MO", "RU", "SA", "AE", "IL", "KH", "NI", "VN", "FR", "JP", "TW", "BR", "IN", "US", "CU", "KP"]
+PRESET_PARAMS = [(p, k) for p in preset_ids() for k in load_scenario(p).parameters]
+
+figure = st.one_of(st.none(), st.floats(min_value=0, max_value=5000, allow_nan=False).map(lambda x: round(x, 1)))
+
+
+@st.composite
+def chip_rows(draw, n=4):
+    rows = []
+    for _ in range(draw(st.integers(1, n))):
+        rows.append({
+            "fp8_tflops": draw(figure), "fp16_bf16_tflops": draw(figure), "int8_tops": draw(figure),
+            "die_area_mm2": draw(st.one_of(st.none(), st.floats(50, 2500).map(lambda x: round(x, 1)))),
+            "non_planar": "true",
+            "dram_bw_gbps": draw(st.one_of(st.none(), st.floats(0, 9000).map(lambda x: round(x)))),
+            "io_bw_gbps": draw(st.one_of(st.none(), st.floats(0, 3000).map(lambda x: round(x)))),
+            "datacenter": draw(st.sampled_from(["true", "false"])),
+        })
+    return parse_chips(chip_csv(*rows), name="random")
+
+
+def ranks(frame):
+    return frame.replace(RANK).where(frame != "indeterminate")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(PRESET_PARAMS), st.floats(0.05, 0.95), chip_rows(6), st.sampled_from([None, "CN", "US"]),
+       st.booleans(), st.sampled_from([1, 1000, 100000]))
+def test_stricter_parameter_never_allows_more(preset_param, factor, chips, hq, reexport, quantity):
+    preset, name = preset_param
+    base = load_scenario(preset)
+    p = base.parameters[name]
+    stricter = p.value * factor if p.stricter == "lower" else p.value / factor
+    ctx = Context(hq=hq, export="reexport" if reexport else "us", quantity=quantity)
+    table = pd.concat([load_chips(), chips], ignore_index=True)
+    before = ranks(outcome_matrix(base, table, PROBE_DEST, ctx=ctx))
+    after = ranks(outcome_matrix(base.with_values({name: stricter}), table, PROBE_DEST, ctx=ctx))
+    both = before.notna() & after.notna()
+    looser = both & (after < before)
+    assert not looser.to_numpy().any(), f"{name} -> {stricter}: {looser.stack()[lambda s: s].index.tolist()[:5]}"
+
+
+@pytest.mark.parametrize("preset", preset_ids())
+def test_overlay_that_changes_nothing_equals_its_base(tmp_path, preset):
+    f = tmp_path / "noop.toml"
+    f.write_text(f'id = "noop"\nextends = "{preset}"\n')
+    table = load_chips()
+    a = outcome_matrix(load_scenario(preset), table, ALL_DEST)
+    b = outcome_matrix(load_scenario(f), table, ALL_DEST)
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_overlay_states_only_its_change(tmp_path):
+    f = tmp_path / "lower.toml"
+    f.write_text('id = "lower"\nextends = "us-2023-11"\n[parameters]\n"3A090.b.1.tpp" = 2300\n')
+    s = load_scenario(f)
+    assert s.parameters["3A090.b.1.tpp"].value == 2300 and s.parameters["3A090.b.1.tpp"].edited
+    assert s.parameters["3A090.a.1.tpp"].value == 4800 and not s.parameters["3A090.a.1.tpp"].edited
+    assert s.status == "hypothetical" and s.extends == "us-2023-11"
+    h20 = outcome_matrix(s, load_chips(), ["CN"]).loc["nvidia-h20", "CN"]
+    assert h20 == "exception"  # now 3A090.b, NAC-eligible as a datacenter .b item
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(preset_ids()), chip_rows(4), st.lists(st.sampled_from(ALL_DEST), min_size=1, max_size=6, unique=True),
+       st.dictionaries(st.integers(0, 30), st.floats(0.3, 3.0), max_size=3), st.sampled_from([None, "CN", "DE", "MO"]),
+       st.booleans(), st.sampled_from(["2023-06-01", "2024-05-01", "2025-09-01", "2026-03-01", None]))
+def test_vectorised_engine_equals_scalar_reference(preset, chips, dests, scale, hq, reexport, as_of):
+    s = load_scenario(preset)
+    names = list(s.parameters)
+    s = s.with_values({names[i % len(names)]: s.parameters[names[i % len(names)]].value * f for i, f in scale.items()})
+    ctx = Context(hq=hq, export="reexport" if reexport else "us")
+    fast = outcome_matrix(s, chips, dests, as_of=as_of, ctx=ctx)
+    metrics = compute_metrics(chips)
+    day = s.as_of(as_of)
+    for i, row in chips.iterrows():
+        chip = {k: float(metrics.at[i, k]) for k in ("tpp", "pd", "dram_bw_gbps", "io_bw_gbps", "dram_plus_io_gbps", "h100e")}
+        chip.update(consignment_tpp=chip["tpp"], memory_bw_density_gbps_mm2=np.nan, datacenter=bool(row["datacenter"]),
+                    hbm_item=False)
+        for d in dests:
+            slow, _ = decide(s, chip, d, day, hq=hq, export=ctx.export)
+            assert fast.loc[row["chip_id"], d] == slow, (row["chip_id"], d, preset)
+
+
+def test_bundled_table_vectorised_equals_scalar_everywhere_for_probe_destinations():
+    table = load_chips()
+    metrics = compute_metrics(table)
+    for preset in ("us-2023-11", "us-2026-01", "us-2025-01-aid"):
+        s = load_scenario(preset)
+        fast = outcome_matrix(s, table, PROBE_DEST)
+        day = s.as_of(None)
+        for i, row in table.iterrows():
+            chip = {k: float(metrics.at[i, k]) for k in ("tpp", "pd", "dram_bw_gbps", "io_bw_gbps", "dram_plus_io_gbps", "h100e")}
+            chip.update(consignment_tpp=chip["tpp"], memory_bw_density_gbps_mm2=np.nan, datacenter=bool(row["datacenter"]), hbm_item=False)
+            for d in PROBE_DEST:
+                assert fast.loc[row["chip_id"], d] == decide(s, chip, d, day)[0]
