@@ -1,10 +1,26 @@
-"""chipsim's front door (placeholder until the app issue): the bundled chip table with its metrics."""
+"""chipsim's front door: pick or edit a rule scenario and see which chips may go where, and why.
+
+Thin on purpose: navigation and shared state only; screens live in ui/, rules in sim/.
+"""
 
 import streamlit as st
 
-from sim import load_chips, with_metrics
+from ui import chip_map, compare, data_screen, matrix, method, planes, sidebar, timeline_screen
+from ui.state import init_from_url
 
-st.set_page_config(page_title="chipsim", layout="wide")
-st.title("chipsim — AI-chip export-control simulator")
-st.dataframe(with_metrics(load_chips())[["chip_id", "vendor", "name", "segment", "tpp", "pd", "dram_bw_gbps",
-                                         "io_bw_gbps", "confidence", "sources"]], hide_index=True)
+st.set_page_config(page_title="chipsim — AI chip export controls", layout="wide")
+
+SCREENS = {
+    "Matrix": matrix.render,
+    "Where can this chip go?": chip_map.render,
+    "Threshold planes": planes.render,
+    "Compare": compare.render,
+    "Timeline": timeline_screen.render,
+    "Data": data_screen.render,
+    "Method": method.render,
+}
+
+for warning in init_from_url():
+    st.warning(warning)
+state = sidebar.render()
+SCREENS[state.screen](state)

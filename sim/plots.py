@@ -1,0 +1,96 @@
+"""Publication-quality matplotlib figures of the threshold planes, drawn from a scenario's *current* parameters.
+
+Engine-side (no Streamlit) so the CLI, notebooks and the app draw the same figure; edited parameters
+move the regions because the regions are read from the scenario, never from constants.
+"""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+OUTCOME_COLORS = {"allowed": "#2e7d32", "exception": "#1e88e5", "license": "#f9a825", "denied": "#c62828",
+                  "indeterminate": "#9e9e9e"}
+
+
+def _value(scenario, name):
+    p = scenario.parameters.get(name)
+    return None if p is None else p.value
+
+
+def _scatter(ax, table: pd.DataFrame, x: str, y: str, outcome: pd.Series | None, label_ids=()):
+    ok = table[x].notna() & table[y].notna()
+    colors = [OUTCOME_COLORS.get(outcome.get(cid), "#555") if outcome is not None else "#333" for cid in table["chip_id"]]
+    ax.scatter(table.loc[ok, x], table.loc[ok, y], c=np.array(colors, dtype=object)[ok.to_numpy()], s=28,
+               edgecolor="black", linewidth=0.4, zorder=3)
+    for _, row in table[ok].iterrows():
+        if not label_ids or row["chip_id"] in label_ids:
+            ax.annotate(row["name"].split(" (")[0][:18], (row[x], row[y]), fontsize=6.5, xytext=(3, 2),
+                        textcoords="offset points", zorder=4)
+
+
+def tpp_pd_figure(scenario, table: pd.DataFrame, outcome: pd.Series | None = None, zoom: bool = False):
+    """Chips on TPP x performance density with the 3A090.a/.b regions of the scenario's parameters."""
+    fig, ax = plt.subplots(figsize=(8, 5.2), dpi=110)
+    a1, a2t, a2p = (_value(scenario, n) for n in ("3A090.a.1.tpp", "3A090.a.2.tpp", "3A090.a.2.pd"))
+    b1t, b1p, b2t, b2p = (_value(scenario, n) for n in ("3A090.b.1.tpp", "3A090.b.1.pd", "3A090.b.2.tpp", "3A090.b.2.pd"))
+    xmax, ymax = 1e5, 40
+    if None not in (a1, a2t, a2p, b1t, b1p, b2t, b2p):
+        ax.axvspan(a1, xmax, color="#c62828", alpha=0.10, label=f"3A090.a.1: TPP ≥ {a1:,.0f}")
+        ax.fill_between([a2t, a1], a2p, ymax, color="#c62828", alpha=0.18, label=f"3A090.a.2: TPP ≥ {a2t:,.0f}, PD ≥ {a2p:g}")
+        ax.fill_between([b1t, a1], b1p, a2p, color="#f9a825", alpha=0.20, label=f"3A090.b.1: {b1t:,.0f} ≤ TPP < {a1:,.0f}, {b1p:g} ≤ PD < {a2p:g}")
+        ax.fill_between([b2t, xmax], b2p, a2p, color="#fb8c00", alpha=0.20, label=f"3A090.b.2: TPP ≥ {b2t:,.0f}, {b2p:g} ≤ PD < {a2p:g}")
+    elif _value(scenario, "3A090.2022.tpp") is not None:
+        t = _value(scenario, "3A090.2022.tpp")
+        ax.axvline(t, color="#c62828", ls="--", label=f"2022: TOPS×bits ≥ {t:,.0f} (and I/O ≥ {_value(scenario, '3A090.2022.io'):g} GB/s)")
+    _scatter(ax, table, "tpp", "pd", outcome)
+    ax.set_xscale("log")
+    ax.set_xlim((1000, 8000) if zoom else (300, xmax))
+    ax.set_ylim((0, 12) if zoom else (0, ymax))
+    ax.set_xlabel("Total processing performance (TPP, log scale)")
+    ax.set_ylabel("Performance density (TPP / mm²)")
+    ax.set_title(f"TPP × performance density — {scenario.id}" + (" (edited)" if scenario.edits else ""), fontsize=10)
+    ax.legend(fontsize=7, loc="upper left")
+    ax.grid(alpha=0.3, which="both")
+    fig.tight_layout()
+    return fig
+
+
+def tpp_dram_figure(scenario, table: pd.DataFrame, outcome: pd.Series | None = None):
+    """Chips on TPP x DRAM bandwidth with the January 2026 case-by-case box and the Sec. 232 duty bands."""
+    fig, ax = plt.subplots(figsize=(8, 5.2), dpi=110)
+    rt, rd = _value(scenario, "RLP.tpp"), _value(scenario, "RLP.dram")
+    if rt is not None and rd is not None:
+        ax.add_patch(plt.Rectangle((0, 0), rt, rd, color="#f9a825", alpha=0.15,
+                                   label=f"Jan 2026 case-by-case: TPP < {rt:,.0f}, DRAM < {rd:,.0f} GB/s"))
+    for band, color in (("band1", "#6a1b9a"), ("band2", "#ad1457")):
+        vals = [_value(scenario, f"232.{band}.{k}") for k in ("tpp_min", "tpp_max", "dram_min", "dram_max")]
+        if None not in vals:
+            ax.add_patch(plt.Rectangle((vals[0], vals[2]), vals[1] - vals[0], vals[3] - vals[2], fill=False,
+                                       edgecolor=color, lw=1.5, label=f"Sec. 232 duty {band}"))
+    h20 = _value(scenario, "H20.dram")
+    if h20 is not None:
+        ax.axhline(h20, color="#c62828", ls=":", lw=1, label=f"H20 trigger: DRAM ≥ {h20:,.0f} GB/s")
+    _scatter(ax, table, "tpp", "dram_bw_gbps", outcome)
+    ax.set_xlim(0, 65000)
+    ax.set_ylim(0, 9000)
+    ax.set_xlabel("Total processing performance (TPP)")
+    ax.set_ylabel("DRAM bandwidth (GB/s)")
+    ax.set_title(f"TPP × DRAM bandwidth — {scenario.id}" + (" (edited)" if scenario.edits else ""), fontsize=10)
+    ax.legend(fontsize=7, loc="upper right")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def png_bytes(fig) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=150)
+    plt.close(fig)
+    return buf.getvalue()

@@ -1,0 +1,1 @@
+"""Streamlit screens for chipsim; each module renders one screen from the shared AppState."""

@@ -1,0 +1,106 @@
+"""Data: the chip table with metrics and sources; add a hypothetical chip or upload a table for this session."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pandas as pd
+import streamlit as st
+
+from sim.chips import parse_chips
+from sim.errors import ValidationError
+from sim.schema import COLUMNS, THROUGHPUT_COLUMNS
+
+from .state import bundled_chips, write_url
+
+
+def _add(new: pd.DataFrame) -> list[str]:
+    """Join new chips to the session's table; ids already in use are refused, never overwritten."""
+    current = pd.concat([bundled_chips(), st.session_state.get("user_chips", pd.DataFrame())], ignore_index=True)
+    clash = sorted(set(new["chip_id"]) & set(current["chip_id"]))
+    if clash:
+        return [f"chip_id already in the table: {', '.join(clash)} — rename them and try again"]
+    st.session_state["user_chips"] = pd.concat([st.session_state.get("user_chips", pd.DataFrame()), new], ignore_index=True)
+    return []
+
+
+def _problems_table(exc: ValidationError) -> pd.DataFrame:
+    return pd.DataFrame([{"line": p.line, "row": p.row, "column": p.column, "value": p.value, "expected": p.expected}
+                         for p in exc.problems])
+
+
+def render(state) -> None:
+    st.header("Chip data")
+    table = state.metrics_table()
+    cols = ["chip_id", "vendor", "name", "segment", "datacenter", "tpp", "pd", "dram_bw_gbps", "io_bw_gbps",
+            "die_area_mm2", "die_area_estimate", "sparsity_halved", "confidence", "sources", "notes"]
+    st.dataframe(table[cols], hide_index=True, column_config={
+        "tpp": st.column_config.NumberColumn("TPP", format="%.0f"), "pd": st.column_config.NumberColumn("PD", format="%.2f")})
+    user = st.session_state.get("user_chips")
+    if user is not None and not user.empty:
+        st.info(f"{len(user)} chip(s) you added this session join every screen: {', '.join(user['chip_id'])}")
+
+    st.subheader("Upload a chip table (chipsim's CSV format)")
+    up = st.file_uploader("CSV file", type=["csv"], key="upload")
+    if up is not None and st.session_state.get("_uploaded_name") != (up.name, up.size):
+        st.session_state["_uploaded_name"] = (up.name, up.size)
+        try:
+            new = parse_chips(up.getvalue(), name=up.name)
+        except ValidationError as exc:
+            st.session_state["upload_problems"] = _problems_table(exc)
+        else:
+            st.session_state["upload_problems"] = None
+            errs = _add(new)
+            if errs:
+                st.session_state["upload_problems"] = pd.DataFrame({"expected": errs})
+    problems = st.session_state.get("upload_problems")
+    if problems is not None and len(problems):
+        st.error(f"{len(problems)} problem(s) in the upload; nothing was added. Fix them and upload again.")
+        st.dataframe(problems, hide_index=True)
+
+    st.subheader("Add a hypothetical chip")
+    with st.form("add_chip"):
+        c1, c2, c3 = st.columns(3)
+        chip_id = c1.text_input("chip_id (lowercase, digits, '-')", value="my-chip", key="f_id")
+        vendor = c2.text_input("Vendor", value="Hypothetical", key="f_vendor")
+        name = c3.text_input("Name", value="My chip", key="f_name")
+        figures = {}
+        cols3 = st.columns(3)
+        for i, col in enumerate(THROUGHPUT_COLUMNS):
+            figures[col] = cols3[i % 3].number_input(col, min_value=0.0, value=0.0, key=f"f_{col}", format="%g")
+        sparse = st.checkbox("My figures include sparsity (halve them)", key="f_sparse")
+        c1, c2, c3 = st.columns(3)
+        area = c1.number_input("die_area_mm2 (0 = unknown)", min_value=0.0, value=0.0, key="f_area", format="%g")
+        dram = c2.number_input("dram_bw_gbps (0 = unknown)", min_value=0.0, value=0.0, key="f_dram", format="%g")
+        io_bw = c3.number_input("io_bw_gbps (0 = unknown)", min_value=0.0, value=0.0, key="f_io", format="%g")
+        datacenter = st.checkbox("Designed or marketed for datacenters", value=True, key="f_dc")
+        submitted = st.form_submit_button("Add chip")
+    if submitted:
+        row = {c.name: "" for c in COLUMNS}
+        halved = [c for c, v in figures.items() if v > 0] if sparse else []
+        row.update({"chip_id": chip_id.strip(), "vendor": vendor, "name": name, "segment": "datacenter" if datacenter else "consumer",
+                    "datacenter": str(datacenter).lower(), "confidence": "estimate", "sources": "user input (hypothetical)",
+                    "notes": "hypothetical chip added in the app", "sparsity_halved": ";".join(halved),
+                    "non_planar": "true" if area > 0 else "", "die_area_estimate": "true" if area > 0 else "",
+                    "die_area_mm2": f"{area:g}" if area > 0 else "", "dram_bw_gbps": f"{dram:g}" if dram > 0 else "",
+                    "io_bw_gbps": f"{io_bw:g}" if io_bw > 0 else ""})
+        for col, v in figures.items():
+            if v > 0:
+                row[col] = f"{v / 2 if sparse else v:g}"
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=[c.name for c in COLUMNS])
+        writer.writeheader()
+        writer.writerow(row)
+        try:
+            errs = _add(parse_chips(buf.getvalue(), name="form"))
+        except ValidationError as exc:
+            st.error("The chip was not added:")
+            st.dataframe(_problems_table(exc), hide_index=True)
+        else:
+            if errs:
+                st.error(errs[0])
+            else:
+                st.success(f"Added {chip_id}; it now appears on every screen.")
+                st.rerun()
+    write_url(state)

@@ -1,0 +1,148 @@
+"""Shared app state: cached data, the chosen rules, the URL as the source of truth for a shareable view."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from sim import load_chips, with_metrics
+from sim.engine import Context, outcome_matrix
+from sim.errors import ChipsimError
+from sim.scenario import Scenario, in_force_on, load_scenario, preset_ids
+
+SCREENS = ["Matrix", "Where can this chip go?", "Threshold planes", "Compare", "Timeline", "Data", "Method"]
+IN_FORCE = "rules in force on a date"
+
+
+@st.cache_data(show_spinner=False)
+def bundled_chips() -> pd.DataFrame:
+    return load_chips()
+
+
+@st.cache_resource(show_spinner=False)
+def preset(pid: str) -> Scenario:
+    return load_scenario(pid)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def cached_outcomes(_scenario: Scenario, key: tuple, table: pd.DataFrame, as_of, ctx: Context) -> pd.DataFrame:
+    """Outcome words for every chip x destination; `key` identifies scenario + edits for the cache."""
+    return outcome_matrix(_scenario, table, None, as_of=as_of, ctx=ctx)
+
+
+@dataclass
+class AppState:
+    scenario: Scenario
+    as_of: dt.date | None
+    ctx: Context
+    table: pd.DataFrame  # bundled + uploaded/hypothetical chips
+    screen: str
+
+    @property
+    def key(self) -> tuple:
+        return (self.scenario.id, tuple(sorted(self.scenario.edits.items())), str(self.as_of), self.ctx,
+                tuple(self.table["chip_id"]))
+
+    def outcomes(self) -> pd.DataFrame:
+        return cached_outcomes(self.scenario, self.key, self.table, self.as_of, self.ctx)
+
+    def metrics_table(self) -> pd.DataFrame:
+        return with_metrics(self.table)
+
+
+def chip_table() -> pd.DataFrame:
+    """Bundled chips plus whatever the user added this session (never written anywhere)."""
+    extra = st.session_state.get("user_chips")
+    base = bundled_chips()
+    if extra is None or extra.empty:
+        return base
+    return pd.concat([base, extra], ignore_index=True)
+
+
+def _qp_get(name, default=None):
+    try:
+        value = st.query_params.get(name)
+    except Exception:  # noqa: BLE001 - a damaged URL must never break the app
+        return default
+    return default if value in (None, "") else value
+
+
+def init_from_url() -> list[str]:
+    """Seed widget state from the URL once per session; returns warnings about what was ignored."""
+    if st.session_state.get("_url_loaded"):
+        return []
+    st.session_state["_url_loaded"] = True
+    warnings = []
+    scen = _qp_get("scenario", "us-2026-01")
+    if scen != IN_FORCE and scen not in preset_ids():
+        warnings.append(f"Unknown scenario '{scen}' in the link; showing us-2026-01.")
+        scen = "us-2026-01"
+    st.session_state["scenario_choice"] = scen
+    as_of = _qp_get("as_of")
+    if as_of:
+        try:
+            st.session_state["as_of"] = dt.date.fromisoformat(as_of)
+        except ValueError:
+            warnings.append(f"Ignored the date '{as_of}' in the link (expected YYYY-MM-DD).")
+    screen = _qp_get("screen", SCREENS[0])
+    st.session_state["screen"] = screen if screen in SCREENS else SCREENS[0]
+    for key in ("chip", "dest", "hq"):
+        if _qp_get(key):
+            st.session_state[f"url_{key}"] = _qp_get(key)
+    if _qp_get("reexport") == "1":
+        st.session_state["reexport"] = True
+    try:
+        qty = float(_qp_get("qty", 1))
+        if qty >= 1:
+            st.session_state["quantity"] = qty
+    except ValueError:
+        warnings.append("Ignored a quantity in the link that is not a number.")
+    edits = {}
+    for item in st.query_params.get_all("set"):
+        name, _, value = item.partition(":")
+        try:
+            edits[name] = float(value)
+        except ValueError:
+            warnings.append(f"Ignored parameter '{item}' in the link (expected NAME:NUMBER).")
+    st.session_state["url_edits"] = edits
+    return warnings
+
+
+def write_url(state: AppState, chip: str | None = None, dest: str | None = None) -> None:
+    """Keep the URL equal to the view, so copying it shares exactly this view."""
+    params = {"screen": state.screen, "scenario": st.session_state.get("scenario_choice", state.scenario.id)}
+    if state.as_of:
+        params["as_of"] = state.as_of.isoformat()
+    if chip:
+        params["chip"] = chip
+    if dest:
+        params["dest"] = dest
+    if state.ctx.hq:
+        params["hq"] = state.ctx.hq
+    if state.ctx.export == "reexport":
+        params["reexport"] = "1"
+    if state.ctx.quantity != 1:
+        params["qty"] = f"{state.ctx.quantity:g}"
+    sets = [f"{k}:{v:g}" for k, v in state.scenario.edits.items()]
+    current = {k: st.query_params.get_all(k) if k == "set" else st.query_params.get(k) for k in st.query_params.keys()}
+    wanted = {**params, **({"set": sets} if sets else {})}
+    if current != wanted:
+        st.query_params.from_dict(wanted)
+
+
+def resolve(choice: str, as_of) -> Scenario:
+    if choice == IN_FORCE:
+        return in_force_on(as_of or dt.date.today())
+    return preset(choice)
+
+
+def safe(fn, *args, **kwargs):
+    """Run a sim call; a ChipsimError becomes a visible message instead of a traceback."""
+    try:
+        return fn(*args, **kwargs)
+    except ChipsimError as exc:
+        st.error(str(exc))
+        return None

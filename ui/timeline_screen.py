@@ -1,0 +1,38 @@
+"""Timeline: for one destination, every chip's outcome at each rule change since October 2022."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from sim.api import change_dates
+from sim.destinations import countries
+from sim.scenario import in_force_on
+
+from .common import style_outcomes
+from .state import cached_outcomes, write_url
+
+
+def render(state) -> None:
+    st.header("Timeline of the rules in force")
+    codes = list(countries().index)
+    default = st.session_state.pop("url_dest", "CN")
+    if st.session_state.get("tl_dest") not in codes:
+        st.session_state["tl_dest"] = default if default in codes else "CN"
+    dest = st.selectbox("Destination", codes, key="tl_dest", format_func=lambda c: f"{c} — {countries().at[c, 'name']}")
+    columns = {}
+    ids = tuple(state.table["chip_id"])
+    for day in change_dates():
+        s = in_force_on(day)
+        out = cached_outcomes(s, (s.id, (), day.isoformat(), state.ctx, ids), state.table, day, state.ctx)
+        columns[f"{day} {s.id}"] = out[dest]
+    frame = pd.DataFrame(columns)
+    changed = frame.T.ne(frame.T.shift()).T
+    changed.iloc[:, 0] = True
+    only_changes = st.toggle("Only dates where something changed for this destination", value=True, key="tl_changes")
+    if only_changes:
+        keep = [c for c in frame.columns if changed[c].any()]
+        frame = frame[keep]
+    st.caption("Columns: the date of each change in rules or country groups, and the enforced preset that day.")
+    st.dataframe(style_outcomes(frame), height=min(38 + 35 * len(frame), 640))
+    write_url(state, dest=dest)
