@@ -43,10 +43,12 @@ def render(state) -> None:
 
     st.subheader("Upload a chip table (chipsim's CSV format)")
     up = st.file_uploader("CSV file", type=["csv"], key="upload")
-    if up is not None and st.session_state.get("_uploaded_name") != (up.name, up.size):
-        st.session_state["_uploaded_name"] = (up.name, up.size)
+    # an upload arrives from the widget, or as (name, bytes) in session state from scripts and tests
+    payload = (up.name, up.getvalue()) if up is not None else st.session_state.pop("pending_upload", None)
+    if payload is not None and st.session_state.get("_uploaded_name") != (payload[0], len(payload[1])):
+        st.session_state["_uploaded_name"] = (payload[0], len(payload[1]))
         try:
-            new = parse_chips(up.getvalue(), name=up.name)
+            new = parse_chips(payload[1], name=payload[0])
         except ValidationError as exc:
             st.session_state["upload_problems"] = _problems_table(exc)
         else:

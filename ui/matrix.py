@@ -35,7 +35,7 @@ def render(state) -> None:
                 f"as of {state.scenario.as_of(state.as_of)}")
     shown = outcomes.copy()
     shown.insert(0, "TPP", metrics.loc[order, "tpp"].round(0))
-    event = st.dataframe(style_outcomes(shown), key="matrix", on_select="rerun", selection_mode="single-cell",
+    event = st.dataframe(style_outcomes(shown).format({"TPP": "{:,.0f}"}, na_rep="unknown"), key="matrix", on_select="rerun", selection_mode="single-cell",
                          height=min(38 + 35 * len(order), 640))
     cells = getattr(getattr(event, "selection", None), "cells", None) or []
     chip_default = st.session_state.pop("url_chip", "nvidia-h20")

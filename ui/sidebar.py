@@ -12,15 +12,16 @@ from sim.scenario import overlay_toml, preset_ids
 
 from .state import IN_FORCE, SCREENS, AppState, chip_table, preset, resolve
 
-BADGE = {"in_force": "🟢 in force", "not_enforced": "🟠 not enforced", "reported": "🟡 reported, unpublished",
-         "proposal": "🔵 proposal", "hypothetical": "⚪ hypothetical"}
+BADGE = {"in_force": ":green-background[in force]", "not_enforced": ":orange-background[not enforced]",
+         "reported": ":orange-background[reported, unpublished]", "proposal": ":blue-background[proposal]",
+         "hypothetical": ":gray-background[hypothetical]"}
 
 
 def _label(pid: str) -> str:
     if pid == IN_FORCE:
         return "Rules in force on a date…"
     s = preset(pid)
-    return f"{pid} — {BADGE.get(s.status, s.status)}"
+    return f"{pid} [{s.status_label}]"
 
 
 def render() -> AppState:

@@ -1,0 +1,97 @@
+"""The app in a real headless browser: Debian's Chromium driven by Playwright against `streamlit run app.py`."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.get("CHIPSIM_REQUIRE_BROWSER"),
+                                reason="Debian chromium not installed (.ci/run installs it)")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    port = free_port()
+    root = Path(__file__).resolve().parent.parent
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+                             "--server.address", "127.0.0.1", "--server.headless", "true",
+                             "--browser.gatherUsageStats", "false"], cwd=root,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(url + "/_stcore/health", timeout=2)
+            break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail("streamlit did not start: " + proc.stdout.read().decode(errors="replace")[-2000:])
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def page():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        pg = browser.new_page(viewport={"width": 1500, "height": 1100})
+        yield pg
+        browser.close()
+
+
+def test_matrix_renders_and_a_parameter_edit_changes_a_cell(server, page):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.goto(server + "/?scenario=us-2023-11&chip=nvidia-h20&dest=CN", wait_until="domcontentloaded")
+    page.get_by_test_id("stDataFrame").first.wait_for(timeout=60_000)
+    verdict = page.get_by_text("nvidia-h20 → China (CN)")
+    verdict.wait_for(timeout=30_000)
+    assert "ALLOWED" in verdict.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "app-matrix.png"), full_page=True)
+
+    page.get_by_text("Parameters (8)").click()
+    box = page.get_by_role("spinbutton", name="3A090.a.1.tpp (TPP)")
+    box.fill("2000")
+    box.press("Enter")
+    page.get_by_text("nvidia-h20 → China (CN): DENIED").wait_for(timeout=30_000)
+    page.wait_for_function("() => location.search.includes('set=3A090.a.1.tpp')", timeout=30_000)
+    page.screenshot(path=str(ARTIFACTS / "app-matrix-edited.png"), full_page=True)
+
+
+def test_map_screen_draws_the_world(server, page):
+    page.goto(server + "/?screen=Where+can+this+chip+go%3F&scenario=us-2026-01&chip=nvidia-h20", wait_until="domcontentloaded")
+    page.get_by_text("nvidia-h20, all").wait_for(timeout=60_000)
+    page.locator("[data-testid='stVegaLiteChart'] canvas, [data-testid='stVegaLiteChart'] svg").first.wait_for(timeout=60_000)
+    page.wait_for_timeout(1500)  # let vega paint the shapes before the screenshot
+    page.screenshot(path=str(ARTIFACTS / "app-map.png"), full_page=True)
+
+
+def test_real_upload_of_a_bad_file_shows_problems_and_the_app_lives_on(server, page, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("chip_id,vendor,name\n=HYPERLINK(\"http://x\"),x,y\n")
+    page.goto(server + "/?screen=Data", wait_until="domcontentloaded")
+    page.locator("input[type=file]").first.set_input_files(str(bad))
+    page.get_by_text("problem(s) in the upload; nothing was added").wait_for(timeout=60_000)
+    page.get_by_text("Matrix", exact=True).click()
+    page.get_by_test_id("stDataFrame").first.wait_for(timeout=60_000)
