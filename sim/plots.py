@@ -94,3 +94,48 @@ def png_bytes(fig) -> bytes:
     fig.savefig(buf, format="png", dpi=150)
     plt.close(fig)
     return buf.getvalue()
+
+
+def _topo_polygons(topo: dict, object_name: str = "countries"):
+    """(feature id, list of rings as Nx2 arrays) from a quantized TopoJSON topology."""
+    scale = np.array(topo["transform"]["scale"], dtype=float)
+    shift = np.array(topo["transform"]["translate"], dtype=float)
+    arcs = [np.cumsum(np.array(a, dtype=float), axis=0) * scale + shift for a in topo["arcs"]]
+
+    def ring(indices):
+        pts = [arcs[i] if i >= 0 else arcs[~i][::-1] for i in indices]
+        return np.concatenate(pts) if pts else np.empty((0, 2))
+
+    for geom in topo["objects"][object_name]["geometries"]:
+        if geom.get("type") == "Polygon":
+            yield geom.get("id"), [ring(r) for r in geom["arcs"]]
+        elif geom.get("type") == "MultiPolygon":
+            yield geom.get("id"), [ring(r) for poly in geom["arcs"] for r in poly]
+
+
+def world_map_figure(topo: dict, outcome_by_numeric: dict, title: str):
+    """A world map (plate carrée) with each country coloured by its outcome, for PNG export."""
+    from matplotlib.patches import Patch, Polygon
+
+    fig, ax = plt.subplots(figsize=(10, 5.2), dpi=110)
+    for fid, rings in _topo_polygons(topo):
+        color = OUTCOME_COLORS.get(outcome_by_numeric.get(fid), "#e0e0e0")
+        for r in rings:
+            if len(r) < 3:
+                continue
+            # rings crossing the antimeridian: unwrap longitudes, then draw again one world-width over
+            jumps = np.diff(r[:, 0])
+            offset = np.concatenate([[0.0], np.cumsum(-360.0 * np.round(jumps / 360.0))])
+            x = r[:, 0] + offset
+            for shift in {0.0, -360.0 if x.max() > 180 else 0.0, 360.0 if x.min() < -180 else 0.0}:
+                ax.add_patch(Polygon(np.column_stack([x + shift, r[:, 1]]), closed=True, facecolor=color,
+                                     edgecolor="white", linewidth=0.2))
+    ax.set_xlim(-180, 180)
+    ax.set_ylim(-60, 85)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    ax.legend(handles=[Patch(color=c, label=o) for o, c in OUTCOME_COLORS.items()], loc="lower left", fontsize=7, ncol=5)
+    ax.set_title(title, fontsize=10)
+    ax.text(180, -60, "Natural Earth 1:110m (public domain), world-atlas", fontsize=6, ha="right", va="bottom", color="#777")
+    fig.tight_layout()
+    return fig

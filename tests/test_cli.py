@@ -90,3 +90,24 @@ def test_malformed_scenario_file_names_its_line(tmp_path):
     bad.write_text('id = "x"\nextends = "us-2023-11"\n[[chains.ac]]\nid = "r"\nwhen = { dest_in = "nowhere" }\noutcome = "allowed"\ncitation = "c"\n')
     run = chipsim("evaluate", "--scenario", str(bad))
     assert run.returncode == 2 and "destination set" in run.stderr
+
+
+def test_downloaded_overlay_is_a_scenario_the_cli_accepts(tmp_path):
+    from sim.scenario import load_scenario, overlay_toml
+
+    f = tmp_path / "edited.toml"
+    f.write_text(overlay_toml(load_scenario("us-2023-11"), {"3A090.a.1.tpp": 2300}, sid="mine"))
+    run = chipsim("evaluate", "--scenario", str(f), "--chip", "nvidia-h20", "--dest", "CN", "--format", "csv")
+    assert run.returncode == 0, run.stderr
+    assert ",denied," in run.stdout and "mine" in run.stdout
+
+
+def test_csv_output_neutralises_formulas(tmp_path):
+    from conftest import chip_csv
+
+    table = tmp_path / "t.csv"
+    table.write_text(chip_csv({"name": "=HYPERLINK(\"http://evil\")", "notes": "+1+2", "fp8_tflops": 1}))
+    run = chipsim("chips", "--chips", str(table), "--format", "csv")
+    assert run.returncode == 0, run.stderr
+    assert "'=HYPERLINK" in run.stdout and "'+1+2" in run.stdout
+    assert ",=HYPERLINK" not in run.stdout

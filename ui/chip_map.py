@@ -10,7 +10,7 @@ import streamlit as st
 
 from sim.destinations import DATA, countries
 from sim.engine import verdicts
-from sim.plots import OUTCOME_COLORS
+from sim.plots import OUTCOME_COLORS, png_bytes, world_map_figure
 
 from .common import OUTCOMES, summary_line
 from .state import write_url
@@ -44,6 +44,9 @@ def render(state) -> None:
     col1, col2 = st.columns([3, 2])
     col1.altair_chart(chart, width="stretch")
     col1.caption("Map: Natural Earth 1:110m (public domain) via world-atlas; small territories appear in the table only.")
+    if col1.button("Prepare the map as PNG", key="map_png"):
+        fig = world_map_figure(world(), dict(zip(v["id"], v["outcome"])), f"{chip} — {state.scenario.id}")
+        col1.download_button("Download map PNG", png_bytes(fig), file_name=f"{chip}-map.png", mime="image/png", key="dl_map")
     col2.dataframe(v[["destination", "destination_name", "outcome", "exception", "review_policy", "rule"]]
                    .sort_values(["outcome", "destination"]), hide_index=True, height=460)
     write_url(state, chip)
