@@ -259,7 +259,190 @@ def _register_rules(sub) -> None:
     p.set_defaults(func=cmd_timeline)
 
 
-COMMANDS = {"rules": _register_rules}
+def _range(spec: str, what: str):
+    """NAME=LOW:HIGH into (NAME, (low, high))."""
+    name, sep, rhs = spec.partition("=")
+    parts = rhs.split(":")
+    try:
+        if not sep or len(parts) != 2:
+            raise ValueError
+        return name.strip(), (float(parts[0]), float(parts[1]))
+    except ValueError:
+        raise ChipsimError(f"{what} expects NAME=LOW:HIGH, not {spec!r}") from None
+
+
+def cmd_sweep(args) -> int:
+    import math
+
+    from .sweep import parse_vary, prepare, stderr_progress, sweep
+
+    s, as_of = scenario_from(args)
+    vary = dict(parse_vary(v, s) for v in args.vary)
+    n = math.prod(len(v) for v in vary.values()) if args.mode == "grid" else len(next(iter(vary.values())))
+    prep = prepare(s, table_from(args), args.chip, args.dest, as_of=as_of, ctx=context_from(args), conv=conventions_from(args))
+    result = sweep(None, vary, mode=args.mode, summary=args.summary, prepared=prep, progress=stderr_progress(n))
+    if args.out:
+        if args.out.endswith(".parquet"):
+            write_frame(result, "parquet", args.out)
+        else:
+            write_frame(result, "csv", args.out)
+        print(f"wrote {len(result):,} rows ({result.attrs['points']:,} points, "
+              f"{result.attrs['evaluated_points']:,} evaluated) to {args.out}", file=sys.stderr)
+    elif not args.plot:
+        write_frame(result, "csv")
+    if args.plot:
+        from .plots import png_bytes, sweep_figure, sweep_map_figure
+
+        dest = prep.codes[0]
+        names = list(vary)
+        if len(names) == 1:
+            fig = sweep_figure(prep, names[0], vary[names[0]], dest)
+        elif len(names) == 2 and args.summary == "counts" and args.mode == "grid":
+            fig = sweep_map_figure(result, names[0], names[1], dest)
+        else:
+            raise ChipsimError("--plot draws one swept parameter, or two in a grid with --summary counts")
+        try:
+            Path(args.plot).write_bytes(png_bytes(fig))
+        except OSError as exc:
+            raise ChipsimError(f"cannot write {args.plot}: {exc.strerror or exc}") from None
+        print(f"plot written to {args.plot} (destination {dest})", file=sys.stderr)
+    return 0
+
+
+def cmd_margins(args) -> int:
+    from .sweep import margin_sentences, margins
+
+    s, as_of = scenario_from(args)
+    frame = margins(s, args.chip_id, args.dest, as_of=as_of, ctx=context_from(args), conv=conventions_from(args),
+                    table=table_from(args))
+    if args.format == "table" and not args.out:
+        print(f"{args.chip_id} -> {args.dest} under {s.id}: outcome {frame['outcome'].iloc[0]}")
+        print("\n".join("  " + line for line in margin_sentences(frame)))
+    else:
+        write_frame(frame, args.format, args.out)
+    return 0
+
+
+def cmd_best(args) -> int:
+    from .sweep import best, frontier, parse_vary
+
+    s, as_of = scenario_from(args)
+    kw = dict(metric=args.metric, as_of=as_of, ctx=context_from(args), conv=conventions_from(args), table=table_from(args))
+    if args.vary:
+        name, values = parse_vary(args.vary, s)
+        frame = frontier(s, args.dest, name, values, **kw)
+    else:
+        frame = best(s, args.dest, top=args.top, **kw)
+    write_frame(frame, args.format, args.out)
+    return 0
+
+
+def cmd_allocate(args) -> int:
+    from .sweep import allocation, parse_mix
+
+    s, as_of = scenario_from(args)
+    frame = allocation(s, args.dest, budget=args.budget, mix=parse_mix(args.mix), as_of=as_of, ctx=context_from(args),
+                       conv=conventions_from(args), table=table_from(args))
+    if args.format == "table" and not args.out:
+        print(f"budget {frame.attrs['budget']:,.0f} TPP for {args.dest} under {s.id}")
+        if "mix_total_tpp" in frame.attrs:
+            print(f"mix total {frame.attrs['mix_total_tpp']:,.0f} TPP: {'fits' if frame.attrs['fits'] else 'EXCEEDS the budget'}")
+    write_frame(frame, args.format, args.out)
+    return 0
+
+
+def cmd_montecarlo(args) -> int:
+    from .montecarlo import monte_carlo
+
+    s, as_of = scenario_from(args)
+    params = dict(_range(r, "--range") for r in args.range)
+    chip_ranges: dict = {}
+    for spec in args.chip_range:
+        key, bounds = _range(spec, "--chip-range")
+        chip, dot, col = key.rpartition(".")
+        if not dot:
+            raise ChipsimError(f"--chip-range expects CHIP_ID.COLUMN=LOW:HIGH, not {spec!r}")
+        chip_ranges.setdefault(chip, {})[col] = bounds
+    frame = monte_carlo(s, n=args.n, seed=args.seed, param_ranges=params, chip_ranges=chip_ranges, chips=args.chip,
+                        destinations=args.dest, as_of=as_of, ctx=context_from(args), conv=conventions_from(args),
+                        table=table_from(args))
+    write_frame(frame, args.format, args.out)
+    return 0
+
+
+def cmd_bench(args) -> int:
+    from .bench import run
+
+    import json
+
+    result = run(repeats=args.repeats)
+    if args.json:
+        print(json.dumps(result))
+    else:
+        for k, v in result.items():
+            print(f"{k:>22}: {v}")
+    return 0
+
+
+def _register_sweeps(sub) -> None:
+    p = sub.add_parser("sweep", help="outcomes over a grid of thresholds (counts or pairs), with an optional plot")
+    _add_scenario_options(p)
+    p.add_argument("--vary", action="append", required=True, metavar="NAME=START:STOP:N|NAME=v1,v2,...")
+    p.add_argument("--mode", choices=("grid", "zip"), default="grid")
+    p.add_argument("--summary", choices=("counts", "pairs"), default="counts")
+    p.add_argument("--chip", action="append", metavar="CHIP_ID")
+    p.add_argument("--dest", action="append", metavar="ISO2")
+    p.add_argument("--out", metavar="FILE.csv|FILE.parquet")
+    p.add_argument("--plot", metavar="FILE.png", help="counts and flip points along one threshold (first --dest)")
+    _add_table_options(p)
+    p.set_defaults(func=cmd_sweep)
+
+    p = sub.add_parser("margins", help="for every parameter, where this pair's outcome would flip, and the headroom")
+    p.add_argument("chip_id")
+    p.add_argument("--dest", required=True, metavar="ISO2")
+    _add_scenario_options(p)
+    _add_table_options(p)
+    _add_format(p, ("table", "csv", "json"))
+    p.set_defaults(func=cmd_margins)
+
+    p = sub.add_parser("best", help="the highest-performing chips a destination may receive")
+    p.add_argument("--dest", required=True, metavar="ISO2")
+    p.add_argument("--metric", default="tpp", help="tpp, dram_bw, h100e or pd (default tpp)")
+    p.add_argument("--top", type=int, default=10)
+    p.add_argument("--vary", metavar="NAME=START:STOP:N", help="show how the frontier moves along one parameter")
+    _add_scenario_options(p)
+    _add_table_options(p)
+    _add_format(p)
+    p.set_defaults(func=cmd_best)
+
+    p = sub.add_parser("allocate", help="units of each chip within a TPP budget (AI Diffusion country allocation, LPP)")
+    p.add_argument("--dest", required=True, metavar="ISO2")
+    p.add_argument("--budget", type=float, help="TPP budget (default: the scenario's Tier 2 country allocation)")
+    p.add_argument("--mix", action="append", metavar="CHIP_ID=UNITS", help="a planned mix to check against the budget")
+    _add_scenario_options(p)
+    _add_table_options(p)
+    _add_format(p)
+    p.set_defaults(func=cmd_allocate)
+
+    p = sub.add_parser("montecarlo", help="probability of each outcome when figures or thresholds are uncertain")
+    p.add_argument("--n", type=int, default=1000, help="number of draws (default 1000)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--range", action="append", default=[], metavar="PARAM=LOW:HIGH")
+    p.add_argument("--chip-range", action="append", default=[], metavar="CHIP_ID.COLUMN=LOW:HIGH")
+    p.add_argument("--chip", action="append", metavar="CHIP_ID")
+    p.add_argument("--dest", action="append", metavar="ISO2")
+    _add_scenario_options(p)
+    _add_table_options(p)
+    _add_format(p)
+    p.set_defaults(func=cmd_montecarlo)
+
+    p = sub.add_parser("bench", help="sweep speed as ratios against a numpy floor and the scalar evaluator")
+    p.add_argument("--json", action="store_true", help="one JSON object")
+    p.add_argument("--repeats", type=int, default=5)
+    p.set_defaults(func=cmd_bench)
+
+
+COMMANDS = {"rules": _register_rules, "sweeps": _register_sweeps}
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -147,17 +147,32 @@ def decide_chain(comp: Compiled, rules, facts: Facts, shape) -> np.ndarray:
     return np.broadcast_to(res, shape)
 
 
-def run(comp: Compiled, metrics, chips, codes, ctx: Context, params: dict | None = None):
-    """Core arrays: (possible-class bits (P,N), decision rows (P,N,M), flagged-condition masks)."""
-    inverse, dest, hq, n_classes = destination_facts(comp, codes, ctx)
-    m, flags = chip_facts(metrics, chips, ctx)
-    if params is None:
-        params = {k: np.array([p.value])[:, None, None] for k, p in comp.scenario.parameters.items()}
-    n_points = max(np.shape(v)[0] for v in params.values()) if params else 1
+def default_params(scenario: Scenario) -> dict:
+    """Every parameter as a (1, 1, 1) array: one scenario point."""
+    return {k: np.array([p.value], dtype=float)[:, None, None] for k, p in scenario.parameters.items()}
+
+
+def evaluate_points(comp: Compiled, m: dict, flags: dict, dest_facts, ctx: Context, params: dict):
+    """(possible classes (P,N,1), decision rows (P,N,D')) for prepared chip and destination-class facts.
+
+    m may hold (1,N,1) arrays (fixed chips) or (P,N,1) arrays (Monte Carlo draws of chip figures).
+    """
+    _, dest, hq, n_classes = dest_facts
+    shapes = [np.shape(v)[0] for v in params.values()] + [np.shape(v)[0] for v in m.values()]
+    n_points = max(shapes) if shapes else 1
+    n = next(iter(m.values())).shape[1]
     facts = Facts(m, flags, dest, hq, params, ctx.export, comp.scenario.predicates)
-    n = len(chips)
     possible = classify(comp, facts, (n_points, n, 1))
-    final = decide(comp, facts, possible, (n_points, n, n_classes))
+    return possible, decide(comp, facts, possible, (n_points, n, n_classes)), facts
+
+
+def run(comp: Compiled, metrics, chips, codes, ctx: Context, params: dict | None = None):
+    """Core arrays: (possible-class bits (P,N), decision rows (P,N,M), facts, destination-class index)."""
+    dest_facts = destination_facts(comp, codes, ctx)
+    m, flags = chip_facts(metrics, chips, ctx)
+    params = default_params(comp.scenario) if params is None else params
+    possible, final, facts = evaluate_points(comp, m, flags, dest_facts, ctx, params)
+    inverse = dest_facts[0]
     return possible[..., 0], final[..., inverse], facts, inverse
 
 

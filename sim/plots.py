@@ -139,3 +139,67 @@ def world_map_figure(topo: dict, outcome_by_numeric: dict, title: str):
     ax.text(180, -60, "Natural Earth 1:110m (public domain), world-atlas", fontsize=6, ha="right", va="bottom", color="#777")
     fig.tight_layout()
     return fig
+
+
+def sweep_figure(prep, name: str, values, destination: str):
+    """Outcome counts along one swept threshold (top) and every chip's outcome along it (bottom),
+    each chip's flip point marked; chips whose outcome never changes on this axis say so."""
+    from matplotlib.colors import ListedColormap
+
+    from .sweep import OUTCOME_ORDER, flip_points, outcome_index
+
+    values = np.sort(np.asarray(values, dtype=float))
+    d = prep.codes.index(destination)
+    codes = outcome_index(prep, {name: values})[:, :, prep.inverse[d]]  # (V, N)
+    flips = flip_points(prep, name, float(values[0]), float(values[-1]), destination)
+    first_flip = flips.groupby("chip_id")["flip_at"].min()
+    order = sorted(range(len(prep.chip_ids)), key=lambda i: (first_flip.get(prep.chip_ids[i], np.inf),
+                                                             -codes[0, i], prep.chip_ids[i]))
+    p = prep.scenario.parameters[name]
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(10, 11), dpi=110, gridspec_kw={"height_ratios": [1, 3.2]}, sharex=True)
+    counts = np.stack([(codes == k).sum(axis=1) for k in range(5)])
+    top.stackplot(values, counts, labels=OUTCOME_ORDER, colors=[OUTCOME_COLORS[o] for o in OUTCOME_ORDER], step="post")
+    top.axvline(p.value, color="black", ls="--", lw=1, label=f"preset {p.value:,.6g}")
+    top.set_ylabel(f"chips to {destination}")
+    top.legend(fontsize=7, ncol=2, loc="center right", framealpha=0.9)
+    fig.suptitle(f"{prep.scenario.id}: sweeping {name} ({p.unit}) — destination {destination}\n"
+                 "ticks mark each chip's flip point; chips with no flip on this axis are controlled (or free) by another prong",
+                 fontsize=9)
+    cmap = ListedColormap([OUTCOME_COLORS[o] for o in OUTCOME_ORDER])
+    raster = codes[:, order].T
+    edges = np.concatenate([values[:1], (values[1:] + values[:-1]) / 2, values[-1:]])
+    bottom.pcolormesh(edges, np.arange(len(order) + 1), raster, cmap=cmap, vmin=-0.5, vmax=4.5, shading="flat")
+    bottom.set_yticks(np.arange(len(order)) + 0.5)
+    bottom.set_yticklabels([prep.chip_ids[i] for i in order], fontsize=5.5)
+    bottom.invert_yaxis()
+    for row, i in enumerate(order):
+        cid = prep.chip_ids[i]
+        chip_flips = flips[flips["chip_id"] == cid]
+        if chip_flips.empty:
+            bottom.text(values[-1], row + 0.5, f" no flip on this axis ({OUTCOME_ORDER[codes[0, i]]} throughout)",
+                        fontsize=5, va="center", ha="left", color="#444")
+        for _, f in chip_flips.iterrows():
+            bottom.plot([f["flip_at"]] * 2, [row + 0.1, row + 0.9], color="black", lw=1.2)
+            bottom.text(f["flip_at"], row + 0.5, f" {f['flip_at']:,.6g}", fontsize=5, va="center", ha="left")
+    bottom.axvline(p.value, color="black", ls="--", lw=1)
+    bottom.set_xlabel(f"{name} ({p.unit})")
+    bottom.set_xlim(values[0], values[-1] + (values[-1] - values[0]) * 0.28)
+    fig.tight_layout()
+    return fig
+
+
+def sweep_map_figure(result, x: str, y: str, destination: str):
+    """A 2-D map over two swept thresholds: how many chips are not freely allowed at each point."""
+    sub = result[result["destination"] == destination]
+    xs, ys = np.unique(sub[x]), np.unique(sub[y])
+    restricted = (sub["exception"] + sub["license"] + sub["denied"]).to_numpy()
+    grid = restricted.reshape(len(xs), len(ys)) if len(sub) == len(xs) * len(ys) else None
+    fig, ax = plt.subplots(figsize=(7.5, 5.5), dpi=110)
+    if grid is not None:
+        mesh = ax.pcolormesh(xs, ys, grid.T, shading="nearest", cmap="Reds")
+        fig.colorbar(mesh, ax=ax, label=f"chips needing an exception or license, or denied ({destination})")
+    ax.set_xlabel(x)
+    ax.set_ylabel(y)
+    ax.set_title(f"{result.attrs.get('scenario', '')}: restricted chips over {x} x {y}", fontsize=10)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,404 @@
+"""Scenario sweeps: outcomes over grids of thresholds, fast and in bounded memory.
+
+Why it is fast: a chip's outcome depends on a threshold only through comparisons "metric op
+threshold", so two threshold values that fall between the same chip figures give identical
+outcomes. Each swept parameter's values are grouped by that comparison signature (at most a few
+per chip), the engine runs once per distinct combination, and every grid point then reads its
+answer by index. Destinations with identical group memberships are evaluated once too. The result
+is exact — the same as evaluating every point — which the tests check.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import sys
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from . import destinations as dest_mod
+from .chips import load_chips
+from .conventions import DEFAULT_CONVENTIONS, MetricConventions
+from .engine import (INDET_SEVERITY, Context, chip_facts, compile_scenario, default_params, destination_facts,
+                     evaluate_points)
+from .errors import ChipsimError, unknown_name
+from .metrics import compute_metrics
+from .predicates import leaves
+from .scenario import Scenario, load_scenario
+
+OUTCOME_ORDER = ("allowed", "exception", "license", "denied", "indeterminate")
+MAX_ELEMENTS = 4_000_000  # per chunk: points x chips x destination classes
+MAX_GRID = 50_000_000
+
+
+@dataclass
+class Prepared:
+    """A scenario, chip table and destination list made ready for evaluating many parameter points."""
+
+    scenario: Scenario
+    comp: object
+    codes: list
+    dest_facts: tuple
+    m: dict
+    flags: dict
+    ctx: Context
+    chip_ids: np.ndarray
+    metrics: pd.DataFrame
+
+    @property
+    def n_classes(self) -> int:
+        return self.dest_facts[3]
+
+    @property
+    def inverse(self) -> np.ndarray:
+        return self.dest_facts[0]
+
+
+def prepare(scenario, table=None, chips=None, destinations=None, *, as_of=None, ctx: Context = Context(),
+            conv: MetricConventions = DEFAULT_CONVENTIONS) -> Prepared:
+    from .api import select_chips
+
+    s = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    table = select_chips(load_chips() if table is None else table, chips)
+    codes = dest_mod.resolve_destinations(destinations)
+    comp = compile_scenario(s, as_of)
+    metrics = compute_metrics(table, conv)
+    m, flags = chip_facts(metrics, table, ctx)
+    return Prepared(s, comp, codes, destination_facts(comp, codes, ctx), m, flags, ctx, table["chip_id"].to_numpy(), metrics)
+
+
+def outcome_index(prep: Prepared, params: dict) -> np.ndarray:
+    """Outcome as an index into OUTCOME_ORDER, shape (P, N, destination classes), chunked over P."""
+    varied = {k: np.atleast_1d(np.asarray(v, dtype=float)) for k, v in params.items()}
+    n_points = max([len(v) for v in varied.values()] + [1])
+    n, d = len(prep.chip_ids), prep.n_classes
+    step = max(1, MAX_ELEMENTS // max(n * d, 1))
+    sev_to_idx = np.where(prep.comp.severity == INDET_SEVERITY, 4, prep.comp.severity).astype(np.int8)
+    out = np.empty((n_points, n, d), dtype=np.int8)
+    base = default_params(prep.scenario)
+    for start in range(0, n_points, step):
+        chunk = {**base, **{k: (v[start:start + step] if len(v) > 1 else v)[:, None, None] for k, v in varied.items()}}
+        _, final, _ = evaluate_points(prep.comp, prep.m, prep.flags, prep.dest_facts, prep.ctx, chunk)
+        out[start:start + step] = sev_to_idx[final]
+    return out
+
+
+def param_leaves(scenario: Scenario, name: str) -> list[dict]:
+    """Every metric comparison that reads parameter `name` (classification, chains, conditions)."""
+    preds = [r["when"] for r in scenario.classification] + [r["when"] for rs in scenario.chains.values() for r in rs]
+    preds += [c["when"] for c in scenario.conditions] + list(scenario.predicates.values())
+    found = {}
+    for pred in preds:
+        for leaf in leaves(pred, scenario.predicates):
+            if leaf["param"] == name:
+                found[(leaf["metric"], leaf["op"])] = leaf
+    return list(found.values())
+
+
+_CMP = {">=": np.greater_equal, ">": np.greater, "<": np.less, "<=": np.less_equal}
+
+
+def representatives(prep: Prepared, name: str, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(distinct values, index of each input value): values with the same comparison signature collapse."""
+    values = np.asarray(values, dtype=float)
+    cols = []
+    for leaf in param_leaves(prep.scenario, name):
+        metric = prep.m[leaf["metric"]].reshape(-1)  # (N,)
+        cols.append(_CMP[leaf["op"]](metric[None, :], values[:, None]))
+    if not cols:  # the parameter is read by nothing active: every value is the same
+        return values[:1], np.zeros(len(values), dtype=np.int64)
+    signature = np.concatenate(cols, axis=1)
+    _, first, inverse = np.unique(signature, axis=0, return_index=True, return_inverse=True)
+    return values[first], inverse.reshape(-1)
+
+
+def parse_vary(spec: str, scenario: Scenario) -> tuple[str, np.ndarray]:
+    """NAME=START:STOP:N (N evenly spaced values, inclusive) or NAME=v1,v2,... ; errors name the problem."""
+    if "=" not in spec:
+        raise ChipsimError(f"--vary expects NAME=START:STOP:N or NAME=v1,v2,..., not {spec!r}")
+    name, _, rhs = spec.partition("=")
+    name = name.strip()
+    if name not in scenario.parameters:
+        raise unknown_name(f"parameter in --vary (scenario {scenario.id})", name, scenario.parameters)
+    try:
+        if ":" in rhs:
+            parts = rhs.split(":")
+            if len(parts) != 3:
+                raise ValueError
+            start, stop, count = float(parts[0]), float(parts[1]), int(parts[2])
+            if count < 1 or count > MAX_GRID:
+                raise ChipsimError(f"--vary {name}: N must be between 1 and {MAX_GRID:,}, not {count}")
+            values = np.linspace(start, stop, count)
+        else:
+            values = np.array([float(v) for v in rhs.split(",") if v.strip() != ""])
+            if values.size == 0:
+                raise ValueError
+    except ValueError:
+        raise ChipsimError(f"--vary {name}: expected START:STOP:N (e.g. 1000:20000:191) or a list v1,v2,...; got {rhs!r}") from None
+    if not np.all(np.isfinite(values)):
+        raise ChipsimError(f"--vary {name}: values must be finite numbers")
+    return name, values
+
+
+def sweep(scenario, vary: dict, *, chips=None, destinations=None, mode: str = "grid", summary: str = "counts",
+          as_of=None, ctx: Context = Context(), conv: MetricConventions = DEFAULT_CONVENTIONS, table=None,
+          progress=None, prepared: Prepared | None = None) -> pd.DataFrame:
+    """Outcomes over a grid (every combination) or zip (aligned lists) of parameter values.
+
+    summary="counts": one row per point and destination with the number of chips per outcome;
+    summary="pairs": one row per point, chip and destination with its outcome.
+    """
+    if mode not in ("grid", "zip"):
+        raise ChipsimError(f"mode must be 'grid' or 'zip', not {mode!r}")
+    if summary not in ("counts", "pairs"):
+        raise ChipsimError(f"summary must be 'counts' or 'pairs', not {summary!r}")
+    prep = prepared or prepare(scenario, table, chips, destinations, as_of=as_of, ctx=ctx, conv=conv)
+    if not vary:
+        raise ChipsimError("a sweep needs at least one parameter to vary")
+    for name in vary:
+        if name not in prep.scenario.parameters:
+            raise unknown_name("parameter to vary", name, prep.scenario.parameters)
+    names = list(vary)
+    values = [np.atleast_1d(np.asarray(vary[k], dtype=float)) for k in names]
+    if mode == "zip" and len({len(v) for v in values}) > 1:
+        raise ChipsimError("mode='zip' needs every varied parameter to have the same number of values")
+    n_points = math.prod(len(v) for v in values) if mode == "grid" else len(values[0])
+    if n_points > MAX_GRID:
+        raise ChipsimError(f"{n_points:,} points is more than the {MAX_GRID:,} a sweep may have")
+    reps = [representatives(prep, k, v) for k, v in zip(names, values)]
+    if mode == "grid":
+        shape = tuple(len(r[0]) for r in reps)
+        mesh = np.meshgrid(*[r[0] for r in reps], indexing="ij")
+        rep_params = {k: g.reshape(-1) for k, g in zip(names, mesh)}
+        point_values = _grid_columns(values)
+        # flat index of each point's representative, built by broadcasting (no k x P index arrays)
+        strides = np.cumprod((shape[1:] + (1,))[::-1])[::-1]
+        point_rep = np.zeros([len(v) for v in values], dtype=np.int32 if math.prod(shape) < 2**31 else np.int64)
+        for axis, (r, stride) in enumerate(zip(reps, strides)):
+            view = [1] * len(values)
+            view[axis] = len(r[1])
+            point_rep += (r[1] * stride).astype(point_rep.dtype).reshape(view)
+        point_rep = point_rep.reshape(-1)
+    else:
+        idx = np.stack([r[1] for r in reps], axis=1)
+        uniq, point_rep = np.unique(idx, axis=0, return_inverse=True)
+        point_rep = point_rep.reshape(-1)
+        rep_params = {k: reps[i][0][uniq[:, i]] for i, k in enumerate(names)}
+        point_values = values
+    if progress:
+        progress(0.1)
+    codes = outcome_index(prep, rep_params)  # (U, N, D')
+    if progress:
+        progress(0.6)
+    dest_class = prep.inverse
+    n_dest = len(prep.codes)
+    if summary == "counts":
+        counts = np.stack([(codes == k).sum(axis=1, dtype=np.int32) for k in range(5)])  # (5, U, D')
+        block = np.empty((5, n_points * n_dest), dtype=np.int32)
+        n_cls = counts.shape[2]
+        flat_index = (point_rep[:, None] * n_cls + dest_class[None, :]).reshape(-1) if n_dest > 1 else point_rep * n_cls + dest_class[0]
+        for k in range(5):  # one outcome at a time keeps the peak at one (P x M) column
+            np.take(counts[k].reshape(-1), flat_index, out=block[k])
+        del counts
+        result = pd.DataFrame(block.T, columns=list(OUTCOME_ORDER), copy=False)
+        result.insert(0, "destination", pd.Categorical.from_codes(
+            np.tile(np.arange(n_dest, dtype=np.int16), n_points), categories=prep.codes))
+        for i, (k, v) in enumerate(zip(names, point_values)):
+            result.insert(i, k, np.repeat(v, n_dest) if n_dest > 1 else v)
+    else:
+        n = len(prep.chip_ids)
+        per = codes[point_rep][:, :, dest_class]  # (P, N, M)
+        out = {k: np.repeat(v, n * n_dest) for k, v in zip(names, point_values)}
+        out["chip_id"] = np.tile(np.repeat(prep.chip_ids, n_dest), n_points)
+        out["destination"] = pd.Categorical.from_codes(np.tile(np.arange(n_dest, dtype=np.int16), n_points * n),
+                                                       categories=prep.codes)
+        out["outcome"] = pd.Categorical.from_codes(per.reshape(-1), categories=list(OUTCOME_ORDER))
+        result = pd.DataFrame(out, copy=False)
+    if progress:
+        progress(1.0)
+    result.attrs.update(scenario=prep.scenario.id, points=n_points, evaluated_points=len(codes), mode=mode)
+    return result
+
+
+def _grid_columns(values: list[np.ndarray]) -> list[np.ndarray]:
+    """Each parameter's value at every grid point (ij order), one column at a time."""
+    shape = [len(v) for v in values]
+    cols = []
+    for axis, v in enumerate(values):
+        view = [1] * len(values)
+        view[axis] = len(v)
+        cols.append(np.broadcast_to(v.reshape(view), shape).reshape(-1))
+    return cols
+
+
+def stderr_progress(total_points: int):
+    """A progress bar on stderr for long sweeps (silent for short ones)."""
+    if total_points < 200_000:
+        return None
+
+    def show(fraction: float):
+        width = 30
+        done = int(width * fraction)
+        sys.stderr.write(f"\rsweep {total_points:,} points [{'#' * done}{'.' * (width - done)}] {fraction:4.0%}")
+        if fraction >= 1:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    return show
+
+
+# ---------------------------------------------------------------------------------------------
+# sensitivity: closed-form flip points
+
+def _neighbours(values: np.ndarray) -> np.ndarray:
+    return np.unique(np.concatenate([np.nextafter(values, -np.inf), values, np.nextafter(values, np.inf)]))
+
+
+def margins(scenario, chip_id: str, destination: str, *, as_of=None, ctx: Context = Context(),
+            conv: MetricConventions = DEFAULT_CONVENTIONS, table=None) -> pd.DataFrame:
+    """For every parameter: where this pair's outcome would change, to what, and the headroom.
+
+    The outcome can change only where a comparison that reads the parameter flips, i.e. at this
+    chip's own figure for that comparison; those break points come straight from the predicates,
+    and the outcome is evaluated just either side of each (no search).
+    """
+    prep = prepare(scenario, table, [chip_id], [destination], as_of=as_of, ctx=ctx, conv=conv)
+    s = prep.scenario
+    rows = []
+    for name, p in s.parameters.items():
+        breaks = sorted({float(prep.m[leaf["metric"]].reshape(-1)[0]) for leaf in param_leaves(s, name)})
+        breaks = [b for b in breaks if b == b]
+        current = p.value
+        row = {"parameter": name, "unit": p.unit, "value": current, "stricter": p.stricter}
+        grid = np.unique(np.concatenate([_neighbours(np.array(breaks, dtype=float)), [current]])) if breaks else np.array([current])
+        out = outcome_index(prep, {name: grid})[:, 0, prep.inverse[0]]
+        words = np.asarray(OUTCOME_ORDER, dtype=object)[out]
+        i = int(np.searchsorted(grid, current))
+        now = words[i]
+        row["outcome"] = now
+        for direction, rng in (("lower", range(i - 1, -1, -1)), ("higher", range(i + 1, len(grid)))):
+            flip = next((j for j in rng if words[j] != now), None)
+            row[f"flip_if_{direction}_to"] = None if flip is None else float(grid[flip])
+            row[f"outcome_if_{direction}"] = None if flip is None else words[flip]
+            row[f"headroom_{direction}"] = None if flip is None else abs(current - float(grid[flip]))
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    frame.attrs.update(chip_id=chip_id, destination=destination, scenario=s.id)
+    return frame
+
+
+def margin_sentences(frame: pd.DataFrame) -> list[str]:
+    """Plain-language lines: 'RLP.tpp: denied if lowered to 20,919 or below (headroom 81 TPP)'."""
+    lines = []
+    for _, r in frame.iterrows():
+        parts = []
+        for d in ("lower", "higher"):
+            v = r[f"flip_if_{d}_to"]
+            if v is not None and not (isinstance(v, float) and math.isnan(v)):
+                parts.append(f"{r[f'outcome_if_{d}']} if {'lowered' if d == 'lower' else 'raised'} to {v:,.6g}"
+                             f" (headroom {r[f'headroom_{d}']:,.6g} {r['unit']})")
+        lines.append(f"{r['parameter']} = {r['value']:,.6g} {r['unit']}: " + ("; ".join(parts) if parts else "no change on this axis")
+                     + f" [now {r['outcome']}]")
+    return lines
+
+
+def flip_points(prep: Prepared, name: str, lo: float, hi: float, destination: str) -> pd.DataFrame:
+    """Every chip's flip values for one parameter within [lo, hi], for one destination."""
+    d = prep.codes.index(destination)
+    rows = []
+    leaves_ = param_leaves(prep.scenario, name)
+    cand = np.unique(np.concatenate([prep.m[leaf["metric"]].reshape(-1) for leaf in leaves_])) if leaves_ else np.array([])
+    cand = cand[np.isfinite(cand) & (cand >= lo) & (cand <= hi)]
+    grid = np.unique(np.concatenate([_neighbours(cand), [lo, hi]]))
+    out = outcome_index(prep, {name: grid})[:, :, prep.inverse[d]]  # (G, N)
+    for i, cid in enumerate(prep.chip_ids):
+        col = out[:, i]
+        change = np.flatnonzero(col[1:] != col[:-1])
+        for j in change:
+            rows.append({"chip_id": cid, "flip_at": float(grid[j] if grid[j] in cand else grid[j + 1]),
+                         "below": OUTCOME_ORDER[col[j]], "above": OUTCOME_ORDER[col[j + 1]]})
+    return pd.DataFrame(rows, columns=["chip_id", "flip_at", "below", "above"]).drop_duplicates(["chip_id", "flip_at"])
+
+
+# ---------------------------------------------------------------------------------------------
+# the best chip a destination may receive, and allocations
+
+BEST_METRICS = {"tpp": "tpp", "dram_bw": "dram_bw_gbps", "h100e": "h100e", "pd": "pd"}
+
+
+def best(scenario, destination: str, *, metric: str = "tpp", as_of=None, ctx: Context = Context(),
+         conv: MetricConventions = DEFAULT_CONVENTIONS, table=None, top: int = 10) -> pd.DataFrame:
+    """The highest-performing chips the destination may receive (allowed or by exception)."""
+    from .engine import verdicts
+
+    if metric not in BEST_METRICS:
+        raise ChipsimError(f"--metric must be one of {', '.join(BEST_METRICS)}, not {metric!r}")
+    s = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    table = load_chips() if table is None else table
+    v = verdicts(s, table, destinations=[destination], as_of=as_of, ctx=ctx, conv=conv)
+    metrics = compute_metrics(table, conv)
+    v[metric] = metrics[BEST_METRICS[metric]].to_numpy()
+    v["name"] = table["name"].to_numpy()
+    ok = v[v["outcome"].isin(["allowed", "exception"]) & v[metric].notna()]
+    return ok.sort_values(metric, ascending=False).head(top)[["chip_id", "name", metric, "outcome", "exception", "rule"]] \
+        .reset_index(drop=True)
+
+
+def frontier(scenario, destination: str, name: str, values, *, metric: str = "tpp", as_of=None, ctx: Context = Context(),
+             conv: MetricConventions = DEFAULT_CONVENTIONS, table=None) -> pd.DataFrame:
+    """How the best receivable chip moves as one parameter is swept."""
+    if metric not in BEST_METRICS:
+        raise ChipsimError(f"--metric must be one of {', '.join(BEST_METRICS)}, not {metric!r}")
+    prep = prepare(scenario, table, None, [destination], as_of=as_of, ctx=ctx, conv=conv)
+    pairs = sweep(None, {name: values}, summary="pairs", prepared=prep)
+    pairs[metric] = np.tile(prep.metrics[BEST_METRICS[metric]].to_numpy(), len(np.atleast_1d(values)))
+    ok = pairs[pairs["outcome"].isin(["allowed", "exception"]) & pairs[metric].notna()]
+    idx = ok.groupby(name)[metric].idxmax()
+    top = ok.loc[idx, [name, "chip_id", metric, "outcome"]].rename(columns={"chip_id": "best_chip"})
+    return pd.DataFrame({name: np.atleast_1d(values)}).merge(top, on=name, how="left")
+
+
+def allocation(scenario, destination: str, *, budget: float | None = None, mix: dict | None = None, as_of=None,
+               ctx: Context = Context(), conv: MetricConventions = DEFAULT_CONVENTIONS, table=None) -> pd.DataFrame:
+    """Units of each chip that fit a TPP budget (default: the scenario's Tier 2 country allocation),
+    and the per-consignee LPP limit; with `mix`, the mix's total TPP against the budget."""
+    s = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    if budget is None:
+        if "AID.tier2.country_tpp" not in s.parameters:
+            raise ChipsimError(f"scenario {s.id} has no country TPP allocation; give --budget")
+        budget = s.value("AID.tier2.country_tpp")
+    if not budget > 0:
+        raise ChipsimError("the budget must be a positive TPP")
+    table = load_chips() if table is None else table
+    metrics = compute_metrics(table, conv)
+    from .engine import outcome_matrix
+
+    outcomes = outcome_matrix(s, table, [destination], as_of=as_of, ctx=ctx, conv=conv)[destination].to_numpy()
+    tpp = metrics["tpp"].to_numpy()
+    frame = pd.DataFrame({"chip_id": table["chip_id"], "tpp": tpp, "outcome": outcomes,
+                          "units_in_budget": np.where(tpp > 0, np.floor(budget / tpp), np.nan)})
+    if "AID.lpp.tpp" in s.parameters:
+        frame["units_per_consignee_lpp"] = np.where(tpp > 0, np.floor(s.value("AID.lpp.tpp") / tpp), np.nan)
+    if mix:
+        unknown = [c for c in mix if c not in set(table["chip_id"])]
+        if unknown:
+            raise unknown_name("chip in --mix", unknown[0], table["chip_id"])
+        frame["mix_units"] = frame["chip_id"].map(mix).fillna(0)
+        frame["mix_tpp"] = frame["mix_units"] * frame["tpp"]
+        frame = frame[frame["mix_units"] > 0]
+        frame.attrs["mix_total_tpp"] = float(frame["mix_tpp"].sum())
+        frame.attrs["fits"] = frame.attrs["mix_total_tpp"] <= budget
+    frame.attrs["budget"] = budget
+    return frame.sort_values("tpp", ascending=False, na_position="last").reset_index(drop=True)
+
+
+def parse_mix(items) -> dict:
+    out = {}
+    for item in items or []:
+        m = re.fullmatch(r"\s*([^=]+?)\s*=\s*([0-9.eE+]+)\s*", item)
+        if not m:
+            raise ChipsimError(f"--mix expects CHIP_ID=UNITS, not {item!r}")
+        out[m.group(1)] = float(m.group(2))
+    return out
