@@ -5,17 +5,19 @@ Thin on purpose: navigation and shared state only; screens live in ui/, rules in
 
 import streamlit as st
 
-from ui import chip_map, compare, data_screen, matrix, method, planes, sidebar, timeline_screen
+from ui import chip_map, compare, data_screen, matrix, method, planes, sidebar, sweep_screen, timeline_screen
 from ui.state import init_from_url
 
 st.set_page_config(page_title="chipsim — AI chip export controls", layout="wide")
 
+# keys in the order of ui.state.SCREENS (the sidebar's list)
 SCREENS = {
     "Matrix": matrix.render,
     "Where can this chip go?": chip_map.render,
     "Threshold planes": planes.render,
     "Compare": compare.render,
     "Timeline": timeline_screen.render,
+    "Sweep": sweep_screen.render,
     "Data": data_screen.render,
     "Method": method.render,
 }

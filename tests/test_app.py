@@ -6,7 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
-SCREENS = ["Matrix", "Where can this chip go?", "Threshold planes", "Compare", "Timeline", "Data", "Method"]
+from ui.state import SCREENS
 
 
 def app(**query) -> AppTest:

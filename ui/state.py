@@ -13,7 +13,7 @@ from sim.engine import Context, outcome_matrix
 from sim.errors import ChipsimError
 from sim.scenario import Scenario, in_force_on, load_scenario, preset_ids
 
-SCREENS = ["Matrix", "Where can this chip go?", "Threshold planes", "Compare", "Timeline", "Data", "Method"]
+SCREENS = ["Matrix", "Where can this chip go?", "Threshold planes", "Compare", "Timeline", "Sweep", "Data", "Method"]
 IN_FORCE = "rules in force on a date"
 
 
