@@ -98,15 +98,24 @@ def cmd_import_epoch(args) -> int:
     return 0
 
 
-def _add_scenario_options(p: argparse.ArgumentParser, scenario_required=False) -> None:
-    g = p.add_argument_group("rules and transaction")
-    g.add_argument("--scenario", required=scenario_required, metavar="ID|FILE",
-                   help="preset id (see `chipsim scenarios`) or a scenario .toml file")
-    g.add_argument("--as-of", metavar="YYYY-MM-DD", help="evaluate on this date (without --scenario: the rules in force then)")
-    g.add_argument("--set", action="append", metavar="NAME=VALUE", default=[], help="override a parameter (repeatable)")
+def _add_transaction_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("transaction")
     g.add_argument("--hq", metavar="ISO2", help="end user's headquarters country (default: same as destination)")
     g.add_argument("--reexport", action="store_true", help="a reexport rather than an export from the US")
     g.add_argument("--quantity", type=float, default=1.0, help="units in the transaction (for per-consignee caps, default 1)")
+
+
+def _add_scenario_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("rules")
+    g.add_argument("--scenario", metavar="ID|FILE", help="preset id (see `chipsim scenarios`) or a scenario .toml file")
+    g.add_argument("--as-of", metavar="YYYY-MM-DD", help="evaluate on this date (without --scenario: the rules in force then)")
+    g.add_argument("--set", action="append", metavar="NAME=VALUE", default=[], help="override a parameter (repeatable)")
+    _add_transaction_options(p)
+
+
+def _add_selection(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--chip", action="append", metavar="CHIP_ID", help="only this chip (repeatable)")
+    p.add_argument("--dest", action="append", metavar="ISO2", help="only this destination (repeatable)")
 
 
 def context_from(args):
@@ -221,8 +230,7 @@ def _register_rules(sub) -> None:
 
     p = sub.add_parser("evaluate", help="verdict for every chip x destination")
     _add_scenario_options(p)
-    p.add_argument("--chip", action="append", metavar="CHIP_ID", help="only this chip (repeatable)")
-    p.add_argument("--dest", action="append", metavar="ISO2", help="only this destination (repeatable)")
+    _add_selection(p)
     _add_table_options(p)
     _add_format(p)
     p.set_defaults(func=cmd_evaluate)
@@ -238,12 +246,9 @@ def _register_rules(sub) -> None:
     p.add_argument("--from", dest="from_id", required=True, metavar="ID|FILE")
     p.add_argument("--to", dest="to_id", required=True, metavar="ID|FILE")
     p.add_argument("--as-of", metavar="YYYY-MM-DD", help="evaluate both on this date (default: each preset's own)")
-    p.add_argument("--chip", action="append", metavar="CHIP_ID")
-    p.add_argument("--dest", action="append", metavar="ISO2")
+    _add_selection(p)
     p.add_argument("--counts", action="store_true", help="only the count per transition")
-    p.add_argument("--hq", metavar="ISO2")
-    p.add_argument("--reexport", action="store_true")
-    p.add_argument("--quantity", type=float, default=1.0)
+    _add_transaction_options(p)
     _add_table_options(p)
     _add_format(p)
     p.set_defaults(func=cmd_diff)
@@ -251,9 +256,7 @@ def _register_rules(sub) -> None:
     p = sub.add_parser("timeline", help="a chip's outcome for one destination at every rule change since 2022-10-07")
     p.add_argument("chip_id")
     p.add_argument("--dest", required=True, metavar="ISO2")
-    p.add_argument("--hq", metavar="ISO2")
-    p.add_argument("--reexport", action="store_true")
-    p.add_argument("--quantity", type=float, default=1.0)
+    _add_transaction_options(p)
     _add_table_options(p)
     _add_format(p)
     p.set_defaults(func=cmd_timeline)
@@ -390,8 +393,7 @@ def _register_sweeps(sub) -> None:
     p.add_argument("--vary", action="append", required=True, metavar="NAME=START:STOP:N|NAME=v1,v2,...")
     p.add_argument("--mode", choices=("grid", "zip"), default="grid")
     p.add_argument("--summary", choices=("counts", "pairs"), default="counts")
-    p.add_argument("--chip", action="append", metavar="CHIP_ID")
-    p.add_argument("--dest", action="append", metavar="ISO2")
+    _add_selection(p)
     p.add_argument("--out", metavar="FILE.csv|FILE.parquet")
     p.add_argument("--plot", metavar="FILE.png", help="counts and flip points along one threshold (first --dest)")
     _add_table_options(p)
@@ -429,8 +431,7 @@ def _register_sweeps(sub) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--range", action="append", default=[], metavar="PARAM=LOW:HIGH")
     p.add_argument("--chip-range", action="append", default=[], metavar="CHIP_ID.COLUMN=LOW:HIGH")
-    p.add_argument("--chip", action="append", metavar="CHIP_ID")
-    p.add_argument("--dest", action="append", metavar="ISO2")
+    _add_selection(p)
     _add_scenario_options(p)
     _add_table_options(p)
     _add_format(p)

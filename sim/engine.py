@@ -320,59 +320,56 @@ def verdicts(scenario: Scenario, chips: pd.DataFrame, *, destinations=None, as_o
     chip_ids = chips["chip_id"].to_numpy()
     chip_vals = [{**{k: float(v[0, i, 0]) for k, v in facts.metrics.items()},
                   **{k: bool(v[0, i, 0]) for k, v in facts.flags.items()}} for i in range(n)]
-    # one reason per distinct (chip, decision, class-bits): texts are built for unique combos only
-    cache: dict = {}
-    rows = {k: [] for k in VERDICT_COLUMNS}
-    names = dest_mod.countries()["name"]
-    treated = dest_mod.countries()["ear_treated_as"]
-    for i in range(n):
-        bits = int(possible[i])
-        label = class_label(bits, comp.classes)
-        for j in range(m):
-            d = int(final[i, j])
-            key = (i, d, bits)
-            if key not in cache:
-                cache[key] = _verdict_text(comp, d, bits, chip_vals[i])
-            outcome, policy, exception, rule_id, citation, conds, reason = cache[key]
-            extra = [fill_params(c["text"], scenario) for c, t, u in cond_masks if t[i, j]]
-            extra += ["possibly: " + fill_params(c["text"], scenario) for c, t, u in cond_masks if u[i, j]]
-            code = codes[j]
-            rows["chip_id"].append(chip_ids[i])
-            rows["destination"].append(code)
-            rows["destination_name"].append(names.get(code, code))
-            rows["classification"].append(label)
-            rows["outcome"].append(outcome)
-            rows["review_policy"].append(policy)
-            rows["exception"].append(exception)
-            rows["rule"].append(rule_id)
-            rows["citation"].append(citation)
-            rows["conditions"].append("; ".join(conds + extra))
-            note = f" ({names.get(code)} is treated as China)" if treated.get(code) == "CN" else ""
-            rows["reason"].append(reason + note)
-    rows["scenario"] = [scenario.id] * (n * m)
-    rows["as_of"] = [comp.as_of.isoformat()] * (n * m)
-    return pd.DataFrame(rows, columns=VERDICT_COLUMNS)
+    # texts are built once per distinct (chip, decision) — a few hundred — then spread over all pairs
+    chip_index = np.repeat(np.arange(n), m)
+    combo = chip_index.astype(np.int64) * len(comp.decisions) + final.reshape(-1)
+    uniq, inv = np.unique(combo, return_inverse=True)
+    texts = [_verdict_text(comp, int(c % len(comp.decisions)), int(possible[c // len(comp.decisions)]),
+                           chip_vals[c // len(comp.decisions)]) for c in uniq]
+    field = [np.array([t[k] for t in texts] + [None], dtype=object)[:-1][inv] for k in range(6)]
+    outcome, policy, exception, rule_id, citation, reason = field
+    conditions = pd.Series(np.array(["; ".join(t[6]) for t in texts], dtype=object)[inv])
+    for cond, t, u in cond_masks:
+        text = fill_params(cond["text"], scenario)
+        for mask, shown in ((t.reshape(-1), text), (u.reshape(-1), "possibly: " + text)):
+            if mask.any():
+                cur = conditions[mask]
+                conditions[mask] = cur.where(cur == "", cur + "; ") + shown
+    countries = dest_mod.countries()
+    codes_arr = np.asarray(codes, dtype=object)
+    dest_col = np.tile(codes_arr, n)
+    reason = pd.Series(reason, dtype=object)
+    as_china = np.tile(countries["ear_treated_as"].reindex(codes).to_numpy() == "CN", n)
+    reason[as_china] = reason[as_china] + " (" + pd.Series(dest_col[as_china]).map(countries["name"]).to_numpy() + \
+        " is treated as China)"
+    labels = np.array([class_label(int(b), comp.classes) for b in possible], dtype=object)
+    return pd.DataFrame({
+        "chip_id": np.repeat(chip_ids, m), "destination": dest_col,
+        "destination_name": np.tile(countries["name"].reindex(codes).to_numpy(dtype=object), n),
+        "classification": labels[chip_index], "outcome": outcome, "review_policy": policy, "exception": exception,
+        "rule": rule_id, "citation": citation, "conditions": conditions.to_numpy(dtype=object), "reason": reason.to_numpy(),
+        "scenario": scenario.id, "as_of": comp.as_of.isoformat()}, columns=VERDICT_COLUMNS)
 
 
 def _verdict_text(comp: Compiled, d: int, bits: int, chip_vals: dict):
     s = comp.scenario
     why_class = class_reason(comp, bits, chip_vals)
     if d == INDET:
-        return ("indeterminate", "", "", "indeterminate", s.citation, [],
-                f"{why_class}; the outcome depends on the missing figure")
+        return ("indeterminate", "", "", "indeterminate", s.citation,
+                f"{why_class}; the outcome depends on the missing figure", [])
     if d == NLR:
         names = [c for i, c in enumerate(comp.classes) if (bits >> i) & 1]
         if names == [NOT_CONTROLLED]:
-            return "allowed", "", "", "not-controlled", s.citation, [], why_class
-        return ("allowed", "", "", "no-license-required", s.citation, [],
-                f"{why_class}; no license requirement of this scenario covers this destination")
+            return "allowed", "", "", "not-controlled", s.citation, why_class, []
+        return ("allowed", "", "", "no-license-required", s.citation,
+                f"{why_class}; no license requirement of this scenario covers this destination", [])
     chain, rule = comp.decisions[d]
     conds = [fill_params(c, s) for c in rule.get("conditions", [])]
     note = fill_params(rule.get("note", ""), s)
     metric_bits = explain_leaves(rule["when"], chip_vals, s, True)
     reason = why_class + ("; " + note if note else "") + ("; " + " and ".join(metric_bits) if metric_bits else "")
     return (rule["outcome"], rule.get("review_policy", ""), rule.get("exception", ""), rule["id"], rule["citation"],
-            conds, reason)
+            reason, conds)
 
 
 OUTCOME_WORDS = np.array(["allowed", "exception", "license", "denied"] + ["indeterminate"] * 6, dtype=object)

@@ -214,8 +214,7 @@ def _parameter(name: str, entry, base: Parameter | None, err) -> Parameter:
         raise err(f"parameter {name}: stricter must be 'lower' or 'higher', not {fields['stricter']!r}", name)
     fields["value"] = float(fields["value"])
     fields["effective"] = str(fields["effective"])
-    base_value = base.preset_value if base is not None and base.preset_value is not None else (base.value if base else None)
-    return Parameter(name=name, preset_value=None if base_value is None else base_value, **fields)
+    return Parameter(name=name, **fields)
 
 
 def _build(data: dict, text: str, source: str, stack: tuple[str, ...]) -> Scenario:
@@ -230,13 +229,12 @@ def _build(data: dict, text: str, source: str, stack: tuple[str, ...]) -> Scenar
     sid = data["id"]
     base_id = data.get("extends")
     if base_id is not None:
-        if base_id in stack or base_id == sid:
-            raise err(f"extends {base_id!r} makes a cycle ({' -> '.join(stack + (sid, base_id))})", "extends")
-        base = load_scenario(base_id, _stack=stack + (sid,))
-        # user overlays re-base their preset values on the base's values, so edits are visible
-        params = {k: replace(p, preset_value=p.value if p.preset_value is None else p.preset_value) for k, p in base.parameters.items()}
-        params = {k: replace(p, preset_value=None) for k, p in params.items()}
-        scenario = copy.deepcopy(replace(base, parameters=params))
+        if base_id == sid:
+            raise err(f"scenario {sid!r} extends itself", "extends")
+        base = load_scenario(base_id, _stack=stack)
+        scenario = replace(base, parameters=dict(base.parameters), destination_sets=dict(base.destination_sets),
+                           predicates=dict(base.predicates), chains=dict(base.chains), edits=dict(base.edits))
+        scenario.lineage = (base_id,) + base.lineage
     else:
         for required in ("title", "effective", "status", "citation"):
             if required not in data:
@@ -246,8 +244,6 @@ def _build(data: dict, text: str, source: str, stack: tuple[str, ...]) -> Scenar
     scenario.id = sid
     scenario.extends = base_id
     scenario.source = source
-    scenario.lineage = (stack and ()) or ()
-    scenario.lineage = (base_id,) + load_scenario(base_id).lineage if base_id else ()
     scenario.title = str(data.get("title", f"{sid} (variant of {base_id})" if base_id else sid))
     if "effective" in data:
         scenario.effective = parse_date(data["effective"], f"{source}: effective")
@@ -269,14 +265,12 @@ def _build(data: dict, text: str, source: str, stack: tuple[str, ...]) -> Scenar
         base_param = scenario.parameters.get(name)
         if base_param is None and base_id is not None and not isinstance(entry, dict):
             raise unknown_name(f"parameter in {source} (not in base scenario {base_id})", name, scenario.parameters)
-        scenario.parameters[name] = _parameter(name, entry, base_param, err)
-    if base_id is not None:
-        # the overlay's changed values are its "edits" relative to the preset it extends
-        for name, p in scenario.parameters.items():
-            basep = load_scenario(base_id).parameters.get(name)
-            if basep is not None and p.value != basep.value:
-                scenario.parameters[name] = replace(p, preset_value=basep.value)
-                scenario.edits[name] = p.value
+        new = _parameter(name, entry, base_param, err)
+        if base_param is not None and new.value != base_param.value:
+            # an overlay's changed value is an edit of the value it inherits, shown as such everywhere
+            new = replace(new, preset_value=base_param.preset_value if base_param.edited else base_param.value)
+            scenario.edits[name] = new.value
+        scenario.parameters[name] = new
     for key in ("destination_sets", "predicates"):
         table = data.get(key, {})
         if not isinstance(table, dict):
@@ -339,56 +333,58 @@ def _check(s: Scenario, err) -> None:
         else:
             raise err(f"{where}: unknown condition {sorted(pred)}; expected all/any/not/metric/flag/class_in/dest_in/hq_in/export/ref", where)
 
+    def require(item: dict, keys, what: str):
+        for key in keys:
+            if key not in item:
+                raise err(f"{what} {item.get('id', '?')} needs '{key}'", item.get("id"))
+
     for name, pred in s.predicates.items():
         check_pred(pred, f"predicate {name}")
     for rule in s.classification:
-        for key in ("id", "class", "when", "citation"):
-            if key not in rule:
-                raise err(f"classification rule {rule.get('id', '?')} needs '{key}'", rule.get("id"))
+        require(rule, ("id", "class", "when", "citation"), "classification rule")
         check_pred(rule["when"], f"classification rule {rule['id']}")
     for chain, rules in s.chains.items():
         for rule in rules:
-            for key in ("id", "when", "outcome", "citation"):
-                if key not in rule:
-                    raise err(f"rule {rule.get('id', '?')} in chain {chain} needs '{key}'", rule.get("id"))
+            require(rule, ("id", "when", "outcome", "citation"), f"chain {chain}: rule")
             if rule["outcome"] not in SEVERITY:
                 raise err(f"rule {rule['id']}: outcome must be one of {', '.join(SEVERITY)}, not {rule['outcome']!r}", rule["id"])
             check_pred(rule["when"], f"rule {rule['id']}")
     for cond in s.conditions:
-        for key in ("id", "when", "text", "citation"):
-            if key not in cond:
-                raise err(f"condition {cond.get('id', '?')} needs '{key}'", cond.get("id"))
+        require(cond, ("id", "when", "text", "citation"), "condition")
         check_pred(cond["when"], f"condition {cond['id']}")
     for name, spec in s.destination_sets.items():
         if not isinstance(spec, dict) or "any" not in spec:
             raise err(f"destination set {name} needs 'any' (a list of groups or ISO codes)", name)
 
 
+_PRESETS_LOADING: set[str] = set()
+
+
 def load_scenario(ref: str | Path, *, _stack: tuple[str, ...] = ()) -> Scenario:
-    """A preset by id, or a scenario file by path (which may extend a preset)."""
+    """A preset by id, or a scenario file by path (which may extend a preset or another file)."""
     ref_s = str(ref)
+    if ref_s in _stack or ref_s in _PRESETS_LOADING:
+        raise ChipsimError(f"scenario {ref_s!r} extends itself: {' -> '.join(_stack + (ref_s,))}")
     presets = preset_files()
     if ref_s in presets:
-        return copy.deepcopy(_load_preset(ref_s, _stack))
+        _PRESETS_LOADING.add(ref_s)
+        try:
+            return copy.deepcopy(_load_preset(ref_s))
+        finally:
+            _PRESETS_LOADING.discard(ref_s)
     path = Path(ref_s)
     if path.suffix == ".toml" or path.exists():
         data, text = _read_toml(path)
-        return _build(data, text, str(path), _stack)
+        return _build(data, text, str(path), _stack + (ref_s,))
     raise unknown_name("scenario (preset id or .toml file)", ref_s, presets)
 
 
 @lru_cache(maxsize=None)
-def _load_preset_cached(pid: str) -> Scenario:
+def _load_preset(pid: str) -> Scenario:
     data, text = _read_toml(preset_files()[pid])
     if data.get("id") != pid:
         raise ChipsimError(f"{preset_files()[pid]}: id {data.get('id')!r} must match the file name {pid!r}")
     return _build(data, text, f"sim/rules/{pid}.toml", (pid,))
-
-
-def _load_preset(pid: str, stack) -> Scenario:
-    if pid in stack[:-1] if stack else False:
-        raise ChipsimError(f"preset {pid} extends itself")
-    return _load_preset_cached(pid)
 
 
 def all_presets() -> list[Scenario]:

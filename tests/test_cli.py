@@ -111,3 +111,23 @@ def test_csv_output_neutralises_formulas(tmp_path):
     assert run.returncode == 0, run.stderr
     assert "'=HYPERLINK" in run.stdout and "'+1+2" in run.stdout
     assert ",=HYPERLINK" not in run.stdout
+
+
+def test_overlay_cycles_are_a_clear_error(tmp_path):
+    a, b = tmp_path / "a.toml", tmp_path / "b.toml"
+    a.write_text(f'id = "a"\nextends = "{b}"\n')
+    b.write_text(f'id = "b"\nextends = "{a}"\n')
+    run = chipsim("evaluate", "--scenario", str(a))
+    assert run.returncode == 2 and "extends itself" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_overlay_of_an_overlay_keeps_the_preset_value(tmp_path):
+    from sim.scenario import load_scenario
+
+    a, b = tmp_path / "a.toml", tmp_path / "b.toml"
+    a.write_text('id = "a"\nextends = "us-2023-11"\n[parameters]\n"3A090.a.1.tpp" = 4000\n')
+    b.write_text(f'id = "b"\nextends = "{a}"\n[parameters]\n"3A090.a.1.tpp" = 3000\n"3A090.a.2.pd" = 5\n')
+    p = load_scenario(b).parameters
+    assert (p["3A090.a.1.tpp"].value, p["3A090.a.1.tpp"].preset_value) == (3000, 4800)
+    assert (p["3A090.a.2.pd"].value, p["3A090.a.2.pd"].preset_value) == (5, 5.92)
+    assert load_scenario(b).edits == {"3A090.a.1.tpp": 3000, "3A090.a.2.pd": 5}
