@@ -17,7 +17,7 @@ from .engine import Context, compile_scenario, verdicts
 from .errors import unknown_name
 from .metrics import compute_metrics
 from .predicates import leaves
-from .reference import holds, possible_classes
+from .reference import chip_record, holds, possible_classes
 from .scenario import Scenario, all_presets, in_force_on, load_scenario, rule_in_force
 
 TIMELINE_START = dt.date(2022, 10, 7)
@@ -134,9 +134,7 @@ def explain(chip_id: str, destination: str, scenario=None, *, as_of=None, overri
               f"  DRAM {_fmt_num(m['dram_bw_gbps'])} GB/s, I/O {_fmt_num(m['io_bw_gbps'])} GB/s, sum {_fmt_num(m['dram_plus_io_gbps'])} GB/s",
               f"  datacenter (designed or marketed): {bool(chip['datacenter'])}; source confidence: {chip['confidence']}",
               f"  conventions: TF32 {conv.tf32_bits} bits, FP6 {conv.fp6_bits} bits, per {conv.count_per}"]
-    vals = {k: float(m[k]) for k in ("tpp", "pd", "dram_bw_gbps", "io_bw_gbps", "dram_plus_io_gbps", "h100e")}
-    vals.update(memory_bw_density_gbps_mm2=float(chip.get("memory_bw_density_gbps_mm2", float("nan")) or float("nan")),
-                consignment_tpp=float(m["tpp"]) * ctx.quantity, datacenter=bool(chip["datacenter"]), hbm_item=False)
+    vals = chip_record(m, chip, ctx.quantity)
     cited = {}
 
     def leaf_lines(pred, indent):

@@ -45,7 +45,8 @@ def memory_child(points_b: int) -> None:
 
 
 def run(repeats: int = 5, scalar_points: int = 20, memory_points: int = 10_000_000) -> dict:
-    from .reference import decide
+    from .chips import load_chips
+    from .reference import chip_record, decide
     from .scenario import load_scenario
     from .sweep import outcome_index, prepare, sweep
 
@@ -63,11 +64,9 @@ def run(repeats: int = 5, scalar_points: int = 20, memory_points: int = 10_000_0
     rng = np.random.default_rng(0)
     sample = {A1: rng.uniform(1000, 20000, scalar_points), A2PD: rng.uniform(1, 10, scalar_points)}
     vec = _best_of(lambda: outcome_index(prep, sample), repeats)
-    metrics = prep.metrics
     day = scenario.as_of(None)
-    chips = [dict({k: float(metrics.at[i, k]) for k in ("tpp", "pd", "dram_bw_gbps", "io_bw_gbps", "dram_plus_io_gbps", "h100e")},
-                  consignment_tpp=float(metrics.at[i, "tpp"]), memory_bw_density_gbps_mm2=np.nan,
-                  datacenter=bool(prep.flags["datacenter"][0, i, 0]), hbm_item=False) for i in range(n_chips)]
+    table = load_chips()
+    chips = [chip_record(prep.metrics.iloc[i], table.iloc[i]) for i in range(n_chips)]
     t = time.perf_counter()
     slow = []
     for j in range(scalar_points):

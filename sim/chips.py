@@ -179,6 +179,7 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
         else:
             out[col.name] = raw
     out["units_per_package"] = out["units_per_package"].fillna(1.0)
+    out["item_type"] = out["item_type"].replace("", "processor")
     return out
 
 

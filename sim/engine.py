@@ -115,11 +115,10 @@ def chip_facts(metrics: pd.DataFrame, chips: pd.DataFrame, ctx: Context):
         return np.asarray(values, dtype=float)[None, :, None]
 
     m = {name: col(metrics[name]) for name in ("tpp", "pd", "dram_bw_gbps", "io_bw_gbps", "dram_plus_io_gbps", "h100e")}
-    m["memory_bw_density_gbps_mm2"] = col(chips["memory_bw_density_gbps_mm2"]) if "memory_bw_density_gbps_mm2" in chips \
-        else np.full_like(m["tpp"], np.nan)
+    m["memory_bw_density_gbps_mm2"] = col(chips["memory_bw_density_gbps_mm2"])
     m["consignment_tpp"] = m["tpp"] * float(ctx.quantity)
     flags = {"datacenter": chips["datacenter"].fillna(True).to_numpy(dtype=bool)[None, :, None],
-             "hbm_item": (chips.get("item_type", pd.Series("", index=chips.index)) == "hbm").to_numpy(dtype=bool)[None, :, None]}
+             "hbm_item": (chips["item_type"] == "hbm").to_numpy(dtype=bool)[None, :, None]}
     return m, flags
 
 

@@ -16,6 +16,20 @@ from .scenario import NOT_CONTROLLED, SEVERITY, Scenario, rule_in_force
 INDETERMINATE = "indeterminate"
 
 
+FACT_METRICS = ("tpp", "pd", "dram_bw_gbps", "io_bw_gbps", "dram_plus_io_gbps", "h100e")
+
+
+def chip_record(metrics_row, chip_row, quantity: float = 1.0) -> dict:
+    """One chip's facts as this evaluator reads them: metrics, HBM density, consignment TPP, flags."""
+    record = {k: float(metrics_row[k]) for k in FACT_METRICS}
+    density = chip_row.get("memory_bw_density_gbps_mm2")
+    record.update(memory_bw_density_gbps_mm2=float("nan") if density is None else float(density),
+                  consignment_tpp=record["tpp"] * quantity,
+                  datacenter=bool(chip_row["datacenter"]) if chip_row["datacenter"] == chip_row["datacenter"] else True,
+                  hbm_item=chip_row.get("item_type") == "hbm")
+    return record
+
+
 def _compare(value: float, op: str, limit: float):
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 SEGMENTS = ("datacenter", "workstation", "consumer")
 CONFIDENCE_GRADES = ("datasheet", "secondary", "estimate")
+ITEM_TYPES = ("processor", "hbm")
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,9 @@ COLUMNS: tuple[Column, ...] = (
     Column("non_planar", "bool", True, "logic dies use a non-planar (FinFET/GAA) transistor"),
     Column("logic_dies", "count", False, "number of logic dies summed in die_area_mm2"),
     Column("units_per_package", "count", False, "accelerators per sold package (GB200 superchip: 2)"),
+    Column("item_type", "choice", False, "processor (default) or hbm: a standalone HBM stack, the only item 3A090.c reads",
+           choices=ITEM_TYPES),
+    Column("memory_bw_density_gbps_mm2", "number", False, "HBM stacks only: bandwidth / package area (3A090.c)", "GB/s/mm²"),
     Column("memory_type", "text", True, "DRAM technology"),
     Column("memory_gb", "number", True, "DRAM capacity", "GB"),
     Column("dram_bw_gbps", "number", True, "DRAM bandwidth", "GB/s"),

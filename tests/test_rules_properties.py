@@ -10,7 +10,7 @@ from sim import load_chips, parse_chips
 from sim.destinations import countries
 from sim.engine import Context, outcome_matrix
 from sim.metrics import compute_metrics
-from sim.reference import decide
+from sim.reference import chip_record, decide
 from sim.scenario import load_scenario, preset_ids
 from conftest import chip_csv
 
@@ -33,6 +33,8 @@ def chip_rows(draw, n=4):
             "dram_bw_gbps": draw(st.one_of(st.none(), st.floats(0, 9000).map(lambda x: round(x)))),
             "io_bw_gbps": draw(st.one_of(st.none(), st.floats(0, 3000).map(lambda x: round(x)))),
             "datacenter": draw(st.sampled_from(["true", "false"])),
+            "item_type": draw(st.sampled_from(["", "processor", "hbm"])),
+            "memory_bw_density_gbps_mm2": draw(st.one_of(st.none(), st.floats(0, 6).map(lambda x: round(x, 2)))),
         })
     return parse_chips(chip_csv(*rows), name="random")
 
@@ -92,9 +94,7 @@ def test_vectorised_engine_equals_scalar_reference(preset, chips, dests, scale, 
     metrics = compute_metrics(chips)
     day = s.as_of(as_of)
     for i, row in chips.iterrows():
-        chip = {k: float(metrics.at[i, k]) for k in ("tpp", "pd", "dram_bw_gbps", "io_bw_gbps", "dram_plus_io_gbps", "h100e")}
-        chip.update(consignment_tpp=chip["tpp"], memory_bw_density_gbps_mm2=np.nan, datacenter=bool(row["datacenter"]),
-                    hbm_item=False)
+        chip = chip_record(metrics.loc[i], row)
         for d in dests:
             slow, _ = decide(s, chip, d, day, hq=hq, export=ctx.export)
             assert fast.loc[row["chip_id"], d] == slow, (row["chip_id"], d, preset)
@@ -108,7 +108,6 @@ def test_bundled_table_vectorised_equals_scalar_everywhere_for_probe_destination
         fast = outcome_matrix(s, table, PROBE_DEST)
         day = s.as_of(None)
         for i, row in table.iterrows():
-            chip = {k: float(metrics.at[i, k]) for k in ("tpp", "pd", "dram_bw_gbps", "io_bw_gbps", "dram_plus_io_gbps", "h100e")}
-            chip.update(consignment_tpp=chip["tpp"], memory_bw_density_gbps_mm2=np.nan, datacenter=bool(row["datacenter"]), hbm_item=False)
+            chip = chip_record(metrics.loc[i], row)
             for d in PROBE_DEST:
                 assert fast.loc[row["chip_id"], d] == decide(s, chip, d, day)[0]

@@ -142,3 +142,18 @@ def test_timeline_h20_china():
     at = t.set_index("date")["outcome"]
     assert at["2025-04-09"] == "denied" and at["2025-08-11"] == "license"
     assert t["changed"].sum() >= 2
+
+
+def test_hbm_stacks_are_3a090c_from_december_2024():
+    from sim import parse_chips
+    from conftest import chip_csv
+
+    stacks = parse_chips(chip_csv({"chip_id": "hbm-mid", "item_type": "hbm", "memory_bw_density_gbps_mm2": 2.5},
+                                  {"chip_id": "hbm-fast", "item_type": "hbm", "memory_bw_density_gbps_mm2": 4.0},
+                                  {"chip_id": "hbm-slow", "item_type": "hbm", "memory_bw_density_gbps_mm2": 1.5}), name="t")
+    v = evaluate("us-2024-12", table=stacks, destinations=["CN", "FR"]).set_index(["chip_id", "destination"])
+    assert v.loc[("hbm-mid", "CN"), "exception"] == "HBM"
+    assert v.loc[("hbm-fast", "CN"), "outcome"] == "denied" and v.loc[("hbm-fast", "CN"), "classification"] == "3A090.c"
+    assert v.loc[("hbm-slow", "CN"), "outcome"] == "allowed"
+    assert v.loc[("hbm-fast", "FR"), "outcome"] == "allowed"
+    assert evaluate("us-2023-11", table=stacks, destinations=["CN"])["outcome"].eq("allowed").all()
