@@ -157,9 +157,6 @@ def _cell_problems(frame: pd.DataFrame, lines: np.ndarray, name: str) -> list[Pr
                    if raw.iat[i] and any(t.strip() not in THROUGHPUT_COLUMNS for t in toks)]
             report(np.isin(np.arange(len(raw)), bad), col.name,
                    "throughput column names separated by ';' (" + ", ".join(THROUGHPUT_COLUMNS) + ")")
-    if {"die_area_mm2", "non_planar"} <= set(frame):
-        report((frame["die_area_mm2"] != "") & (frame["non_planar"] == ""), "non_planar",
-               "true or false wherever die_area_mm2 is given (PD counts non-planar dies only)")
     return problems
 
 

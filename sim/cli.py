@@ -78,21 +78,22 @@ def cmd_schema(args) -> int:
 
 
 def cmd_import_epoch(args) -> int:
-    from .epoch_import import write_epoch_import
+    from .epoch_import import convert_epoch
 
     path = Path(args.file)
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise ChipsimError(f"cannot read {path}: {exc.strerror or exc}") from None
-    text = write_epoch_import(data, str(path))
+    rows = convert_epoch(data, str(path))
+    text = rows.to_csv(index=False)
     chips_mod.parse_chips(text, name=f"{path} (converted)")  # what we write must load
     if args.out:
         try:
             Path(args.out).write_text(text, encoding="utf-8")
         except OSError as exc:
             raise ChipsimError(f"cannot write {args.out}: {exc.strerror or exc}") from None
-        print(f"wrote {text.count(chr(10)) - 1} rows to {args.out}", file=sys.stderr)
+        print(f"wrote {len(rows)} rows to {args.out}", file=sys.stderr)
     else:
         sys.stdout.write(text)
     return 0

@@ -110,17 +110,11 @@ def convert_epoch(data: bytes | str, name: str = "<epoch csv>") -> pd.DataFrame:
             parts.append("die area is Epoch's, often one die of a multi-die package")
         if pd.notna(process.iat[i]):
             parts.append(f"non_planar inferred from process {process.iat[i]:g} nm")
+        elif has_area.iat[i]:
+            parts.append("process unknown, so non_planar is empty and PD unknown until it is set")
         parts += trace[i]
         if epoch_notes.iat[i]:
             parts.append("Epoch note: " + epoch_notes.iat[i].replace("\n", " "))
         notes.append("; ".join(parts))
     out["notes"] = notes
     return out
-
-
-def write_epoch_import(data: bytes | str, name: str) -> str:
-    """CSV text in chipsim's format for an Epoch file."""
-    rows = convert_epoch(data, name)
-    buf = io.StringIO()
-    rows.to_csv(buf, index=False)
-    return buf.getvalue()

@@ -57,8 +57,9 @@ def compute_metrics(chips: pd.DataFrame, conv: MetricConventions = DEFAULT_CONVE
     tpp = tpp * scale
     non_planar = chips["non_planar"].fillna(False).to_numpy(dtype=bool)
     area = chips["die_area_mm2"].to_numpy(dtype=float) * scale
-    # Only non-planar logic counts (Note 4); a chip known to be all-planar has no applicable area,
-    # and the regulation does not say what PD is then, so it stays unknown rather than infinite.
+    # Only non-planar logic counts (Note 4). A chip known to be all-planar has no applicable area, and
+    # the regulation does not say what PD is then; where non_planar is not stated, the applicable area
+    # is not known either. Both leave PD unknown (verdicts that need it are indeterminate).
     area = np.where(non_planar, area, np.nan)
     area = np.where(area > 0, area, np.nan)
     dram = chips["dram_bw_gbps"].to_numpy(dtype=float) * scale

@@ -37,6 +37,7 @@ def test_missing_figures_are_missing_not_zero():
 def test_pd_uses_non_planar_area_only():
     assert metrics_of(fp8_tflops=100, die_area_mm2=400, non_planar="true")["pd"] == pytest.approx(2.0)
     assert math.isnan(metrics_of(fp8_tflops=100, die_area_mm2=400, non_planar="false")["pd"])
+    assert math.isnan(metrics_of(fp8_tflops=100, die_area_mm2=400, non_planar="")["pd"])  # not stated: unknown
 
 
 def test_tf32_and_fp6_conventions_are_settings():

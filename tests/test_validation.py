@@ -42,7 +42,6 @@ def test_bundled_table_is_clean():
         ({"confidence": "rumour"}, "confidence", "one of"),
         ({"chip_id": "H100 SXM"}, "chip_id", "lowercase"),
         ({"sparsity_halved": "fp8"}, "sparsity_halved", "throughput column"),
-        ({"die_area_mm2": "814", "non_planar": ""}, "non_planar", "true or false"),
         ({"sources": ""}, "sources", "a value"),
         ({"fp8_tflops": "inf"}, "fp8_tflops", "finite"),
         ({"logic_dies": "1.5"}, "logic_dies", "whole number"),
@@ -95,7 +94,7 @@ def test_empty_cells_stay_missing():
 cell = st.one_of(st.text(max_size=12), st.sampled_from(["", "1", "-1", "1e309", "true", "2024-02", "*", '"', "\n"]))
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.dictionaries(st.sampled_from(HEADER), cell, max_size=8), max_size=4))
 def test_loading_structured_junk_raises_only_validation_error(rows):
     try:
