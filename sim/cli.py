@@ -26,7 +26,7 @@ class _Parser(argparse.ArgumentParser):
 def _add_table_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("chip table and metric conventions")
     g.add_argument("--chips", metavar="FILE", help="chip table in chipsim's CSV format (default: the bundled chips.csv)")
-    g.add_argument("--tf32-bits", type=int, choices=(19, 32), default=32, help="bit length of a TF32 operation (default 32)")
+    g.add_argument("--tf32-bits", type=int, choices=(19, 32), default=19, help="bit length of a TF32 operation (default 19, its operand width)")
     g.add_argument("--fp6-bits", type=int, choices=(6, 8), default=6, help="bit length of an FP6 operation (default 6)")
     g.add_argument("--count-per", choices=("chip", "package"), default="chip",
                    help="evaluate one accelerator or a whole package, e.g. a GB200 superchip (default chip)")

@@ -22,10 +22,13 @@ H100_SXM_TPP = 1978.9 * 8
 class MetricConventions:
     """How chipsim turns datasheet figures into the regulation's metrics.
 
-    tf32_bits: TF32 multiplies 19-bit inputs (1 sign, 8 exponent, 10 mantissa) held in 32-bit
-        registers. Note 1.c counts "the largest bit-length of the inputs"; chipsim takes the
-        32-bit storage width by default, the reading that never understates TPP. For every chip in
-        the bundled table whose TF32 rate is half its FP16 rate, both readings give the same TPP.
+    tf32_bits: a TF32 multiply reads 19-bit operands (1 sign, 8 exponent, 10 mantissa bits) that
+        are held in 32-bit registers. Note 1.c counts "the largest bit-length of the inputs to the
+        multiply operation", so chipsim takes 19 by default, as Epoch AI's TPP estimates do; 32
+        (the storage width) is the option that never understates. It matters where TF32 runs at the
+        FP16 rate (AWS Trainium: 3,610 at 19 bits vs 6,080 at 32; Trainium3: 20,136 vs 21,472,
+        either side of the January 2026 21,000 line); where TF32 runs at half the FP16 rate (NVIDIA
+        A100/H100) the FP16 figure decides at 19 bits and ties at 32.
     fp6_bits: FP6 inputs are 6 bits wide, so 6 by default. Some analysts count FP6 on the 8-bit
         datapath it shares with FP8; set 8 to follow them.
     count_per: "chip" evaluates one accelerator (one GB200 GPU); "package" multiplies throughput,
@@ -35,7 +38,7 @@ class MetricConventions:
     h100_tpp: the TPP of one H100 SXM, the unit of "H100-equivalents".
     """
 
-    tf32_bits: int = 32
+    tf32_bits: int = 19
     fp6_bits: int = 6
     count_per: str = "chip"
     h100_tpp: float = H100_SXM_TPP

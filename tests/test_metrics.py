@@ -42,11 +42,19 @@ def test_pd_uses_non_planar_area_only():
 
 def test_tf32_and_fp6_conventions_are_settings():
     row = dict(tf32_tflops=100, fp6_tflops=100)
-    assert metrics_of(**row)["tpp"] == 3200
-    assert metrics_of(MetricConventions(tf32_bits=19), **row)["tpp"] == 1900
-    assert metrics_of(MetricConventions(tf32_bits=19, fp6_bits=8), **row)["tpp"] == 1900
-    assert metrics_of(MetricConventions(tf32_bits=19, fp6_bits=6), tf32_tflops=10, fp6_tflops=100)["tpp"] == 600
+    assert metrics_of(**row)["tpp"] == 1900  # default: TF32 operands are 19 bits wide
+    assert metrics_of(MetricConventions(tf32_bits=32), **row)["tpp"] == 3200
+    assert metrics_of(MetricConventions(fp6_bits=8), **row)["tpp"] == 1900
+    assert metrics_of(tf32_tflops=10, fp6_tflops=100)["tpp"] == 600
     assert metrics_of(MetricConventions(fp6_bits=8), fp6_tflops=100)["tpp"] == 800
+
+
+def test_tf32_convention_moves_trainium3_across_the_2026_line(bundled):
+    from sim import load_chips
+
+    t = load_chips()
+    trn3 = t[t["chip_id"] == "aws-trainium3"]
+    assert compute_metrics(trn3).iloc[0]["tpp"] < 21000 < compute_metrics(trn3, MetricConventions(tf32_bits=32)).iloc[0]["tpp"]
 
 
 def test_per_package_scales_tpp_but_not_density():
