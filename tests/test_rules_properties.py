@@ -1,7 +1,6 @@
 """Laws the engine must keep: stricter never allows more; a no-op overlay changes nothing;
 the vectorised engine agrees with the plain scalar evaluator."""
 
-import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st

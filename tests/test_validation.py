@@ -7,7 +7,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from sim import ValidationError, parse_chips
-from sim.schema import COLUMNS
 from conftest import HEADER, chip_csv
 
 

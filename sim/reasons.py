@@ -1,0 +1,119 @@
+"""Human reasons for verdicts: the one-line "why" that names the numbers, built from the same
+structured predicates the engine evaluated ("TPP 2,368 < 2,400 and PD 2.91 < 3.2").
+
+Texts are built once per distinct (chip, deciding rule), never per pair.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .reference import holds_metric_only
+from .scenario import NOT_CONTROLLED, Scenario
+
+NLR, INDET = 0, 1  # decision-table rows shared with the engine: no license required / indeterminate
+
+
+def _fmt(v: float) -> str:
+    if v != v:
+        return "unknown"
+    if abs(v) >= 1000:
+        return f"{v:,.0f}"
+    if abs(v) >= 100:
+        return f"{v:,.1f}".rstrip("0").rstrip(".")
+    return f"{v:.3g}"
+
+
+METRIC_LABEL = {"tpp": "TPP", "pd": "PD", "dram_bw_gbps": "DRAM", "io_bw_gbps": "I/O", "dram_plus_io_gbps": "DRAM+I/O",
+                "memory_bw_density_gbps_mm2": "memory bandwidth density", "consignment_tpp": "consignment TPP",
+                "h100e": "H100-equivalents"}
+_NEGATE = {">=": "<", ">": "<=", "<": ">=", "<=": ">"}
+
+
+def leaf_text(leaf: dict, value: float, limit: float, holds: bool | None) -> str:
+    op = leaf["op"] if holds is not False else _NEGATE[leaf["op"]]
+    unit = " GB/s" if leaf["metric"].endswith("gbps") else ""
+    if holds is None:
+        return f"{METRIC_LABEL[leaf['metric']]} unknown (needed: {leaf['op']} {_fmt(limit)}{unit})"
+    return f"{METRIC_LABEL[leaf['metric']]} {_fmt(value)}{unit} {op} {_fmt(limit)}{unit}"
+
+
+def fill_params(text: str, scenario: Scenario) -> str:
+    """Replace {param.name} in a rule's text with the parameter's current value."""
+    def sub(match):
+        name = match.group(1)
+        if name in scenario.parameters:
+            p = scenario.parameters[name]
+            return f"{p.value:.0%}" if p.unit == "fraction" else _fmt(p.value)
+        return match.group(0)
+    return re.sub(r"\{([A-Za-z0-9_.:\-]+)\}", sub, text)
+
+
+def _positive_leaves(pred: dict, predicates: dict):
+    """Metric comparisons outside any `not` (a negated exclusion is not a reason)."""
+    if "all" in pred or "any" in pred:
+        for sub in pred.get("all", pred.get("any")):
+            yield from _positive_leaves(sub, predicates)
+    elif "ref" in pred:
+        yield from _positive_leaves(predicates[pred["ref"]], predicates)
+    elif "metric" in pred:
+        yield pred
+
+
+def explain_leaves(pred: dict, chip_vals: dict, scenario: Scenario, want: bool | None) -> list[str]:
+    """Texts of the metric comparisons that decide a predicate's value for one chip."""
+    out = []
+    for leaf in _positive_leaves(pred, scenario.predicates):
+        value = chip_vals.get(leaf["metric"], float("nan"))
+        limit = scenario.value(leaf["param"])
+        truth = holds_metric_only(leaf, chip_vals, scenario)
+        if want is None or truth is want or truth is None:
+            out.append(leaf_text(leaf, value, limit, truth))
+    return list(dict.fromkeys(out))
+
+
+def class_label(bits: int, classes: list[str]) -> str:
+    names = [c for i, c in enumerate(classes) if (bits >> i) & 1]
+    return names[0] if len(names) == 1 else "indeterminate (" + " or ".join(names) + ")"
+
+
+def class_reason(comp, bits: int, chip_vals: dict) -> str:
+    s = comp.scenario
+    names = [c for i, c in enumerate(comp.classes) if (bits >> i) & 1]
+    if len(names) == 1 and names[0] != NOT_CONTROLLED:
+        rule = next(r for r in comp.class_rules if r["class"] == names[0]
+                    and holds_metric_only(r["when"], chip_vals, s) is True)
+        why = explain_leaves(rule["when"], chip_vals, s, True)
+        return f"{rule['id']}: " + " and ".join(why) if why else rule["id"]
+    if len(names) == 1:
+        excluded = [r for r in s.predicates if r.startswith("excluded") and holds_metric_only(s.predicates[r], chip_vals, s)]
+        if excluded:
+            pred = s.predicates[excluded[0]]
+            return (f"not controlled ({pred.get('label', excluded[0])}): "
+                    + " and ".join(explain_leaves(pred, chip_vals, s, True)))
+        parts = [t for r in comp.class_rules for t in explain_leaves(r["when"], chip_vals, s, False)]
+        return "not controlled" + (": " + ", ".join(dict.fromkeys(parts)) if parts else "")
+    missing = sorted({METRIC_LABEL[k] for k, v in chip_vals.items() if v != v and k in ("tpp", "pd", "dram_bw_gbps", "io_bw_gbps")})
+    return f"could be {' or '.join(names)}: {', '.join(missing) or 'a figure'} unknown"
+
+
+def verdict_text(comp, d: int, bits: int, chip_vals: dict):
+    """(outcome, review policy, exception, rule id, citation, reason, conditions) for one decision row."""
+    s = comp.scenario
+    why_class = class_reason(comp, bits, chip_vals)
+    if d == INDET:
+        return ("indeterminate", "", "", "indeterminate", s.citation,
+                f"{why_class}; the outcome depends on the missing figure", [])
+    if d == NLR:
+        names = [c for i, c in enumerate(comp.classes) if (bits >> i) & 1]
+        if names == [NOT_CONTROLLED]:
+            return "allowed", "", "", "not-controlled", s.citation, why_class, []
+        return ("allowed", "", "", "no-license-required", s.citation,
+                f"{why_class}; no license requirement of this scenario covers this destination", [])
+    chain, rule = comp.decisions[d]
+    conds = [fill_params(c, s) for c in rule.get("conditions", [])]
+    note = fill_params(rule.get("note", ""), s)
+    metric_bits = explain_leaves(rule["when"], chip_vals, s, True)
+    reason = why_class + ("; " + note if note else "") + ("; " + " and ".join(metric_bits) if metric_bits else "")
+    return (rule["outcome"], rule.get("review_policy", ""), rule.get("exception", ""), rule["id"], rule["citation"],
+            reason, conds)
