@@ -97,20 +97,23 @@ def param_leaves(scenario: Scenario, name: str) -> list[dict]:
     return list(found.values())
 
 
-_CMP = {">=": np.greater_equal, ">": np.greater, "<": np.less, "<=": np.less_equal}
-
-
 def representatives(prep: Prepared, name: str, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(distinct values, index of each input value): values with the same comparison signature collapse."""
+    """(distinct values, index of each input value): values that compare alike with every chip collapse.
+
+    Every comparison reading the parameter is "chip figure op value", so its result for all chips is
+    fixed by where the value falls among the chips' figures: below, on or between them. That position
+    (2 x rank + on-a-figure) is the value's class; memory stays O(number of values).
+    """
     values = np.asarray(values, dtype=float)
-    cols = []
-    for leaf in param_leaves(prep.scenario, name):
-        metric = prep.m[leaf["metric"]].reshape(-1)  # (N,)
-        cols.append(_CMP[leaf["op"]](metric[None, :], values[:, None]))
-    if not cols:  # the parameter is read by nothing active: every value is the same
+    figures = [prep.m[leaf["metric"]].reshape(-1) for leaf in param_leaves(prep.scenario, name)]
+    if not figures:  # the parameter is read by nothing: every value gives the same answer
         return values[:1], np.zeros(len(values), dtype=np.int64)
-    signature = np.concatenate(cols, axis=1)
-    _, first, inverse = np.unique(signature, axis=0, return_index=True, return_inverse=True)
+    breaks = np.unique(np.concatenate(figures))
+    breaks = breaks[np.isfinite(breaks)]
+    rank = np.searchsorted(breaks, values, side="left")
+    on_break = (rank < len(breaks)) & (breaks[np.minimum(rank, max(len(breaks) - 1, 0))] == values) if len(breaks) else \
+        np.zeros(len(values), dtype=bool)
+    _, first, inverse = np.unique(rank * 2 + on_break, return_index=True, return_inverse=True)
     return values[first], inverse.reshape(-1)
 
 

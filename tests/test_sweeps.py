@@ -207,3 +207,12 @@ def test_bench_reports_its_ratios():
     for key in ("points", "chips", "seconds", "numpy_floor_seconds", "ratio_vs_floor", "scalar_speedup", "peak_rss_mb"):
         assert key in r and r[key] > 0
     assert r["points"] >= 1_000_000 and r["chips"] >= 55
+
+
+def test_grouping_is_exact_at_chip_figures(prep_2023):
+    figures = np.unique(prep_2023.m["tpp"].reshape(-1))
+    figures = figures[np.isfinite(figures)]
+    values = np.unique(np.concatenate([figures, np.nextafter(figures, -np.inf), np.nextafter(figures, np.inf), [0, 1e9]]))
+    result = sweep(None, {"3A090.b.1.tpp": values}, summary="pairs", prepared=prep_2023)
+    brute = outcome_index(prep_2023, {"3A090.b.1.tpp": values})[:, :, prep_2023.inverse]
+    assert (result["outcome"].to_numpy(dtype=object) == np.asarray(OUTCOME_ORDER, dtype=object)[brute].reshape(-1)).all()
