@@ -176,10 +176,12 @@ def preset_ids() -> list[str]:
 
 def _merge_rules(base: list[dict], overlay: list[dict], err, what: str) -> list[dict]:
     """Rules merged by id: same id replaces in place; new ones go before/after a named rule or last."""
+    if not isinstance(overlay, list) or not all(isinstance(r, dict) for r in overlay):
+        raise err(f"{what} rules must be an array of tables ([[...]] blocks)", None)
     out = [dict(r) for r in base]
     for rule in overlay:
-        if "id" not in rule:
-            raise err(f"every {what} rule needs an id", None)
+        if not isinstance(rule.get("id"), str):
+            raise err(f"every {what} rule needs an id (a string)", None)
         ids = [r["id"] for r in out]
         rule = dict(rule)
         before, after = rule.pop("before", None), rule.pop("after", None)
@@ -275,8 +277,14 @@ def _build(data: dict, text: str, source: str, stack: tuple[str, ...]) -> Scenar
         table = data.get(key, {})
         if not isinstance(table, dict):
             raise err(f"'{key}' must be a table", key)
+        bad = [k for k, v in table.items() if not isinstance(v, dict)]
+        if bad:
+            raise err(f"{key}.{bad[0]} must be a table", bad[0])
         getattr(scenario, key).update(table)
-    removed = set(data.get("remove", []))
+    removed = data.get("remove", [])
+    if not isinstance(removed, list) or not all(isinstance(r, str) for r in removed):
+        raise err("'remove' must be a list of rule ids", "remove")
+    removed = set(removed)
     scenario.classification = [r for r in _merge_rules(scenario.classification, data.get("classification", []), err, "classification")
                                if r["id"] not in removed]
     chains = data.get("chains", {})
