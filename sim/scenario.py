@@ -215,7 +215,10 @@ def _parameter(name: str, entry, base: Parameter | None, err) -> Parameter:
     if fields["stricter"] not in ("lower", "higher"):
         raise err(f"parameter {name}: stricter must be 'lower' or 'higher', not {fields['stricter']!r}", name)
     fields["value"] = float(fields["value"])
-    fields["effective"] = str(fields["effective"])
+    for optional in ("label", "effective", "evidence"):
+        fields[optional] = str(fields.get(optional, ""))
+    for text in ("unit", "citation"):
+        fields[text] = str(fields[text])
     return Parameter(name=name, **fields)
 
 
@@ -299,8 +302,40 @@ def _build(data: dict, text: str, source: str, stack: tuple[str, ...]) -> Scenar
     return scenario
 
 
+def _keys_used(pred, predicates: dict, seen=()) -> set:
+    """Every leaf kind a predicate uses (following named references once)."""
+    if not isinstance(pred, dict):
+        return set()
+    if "all" in pred or "any" in pred:
+        subs = pred.get("all", pred.get("any"))
+        return set().union(*(_keys_used(p, predicates, seen) for p in subs)) if isinstance(subs, list) else set()
+    if "not" in pred:
+        return _keys_used(pred["not"], predicates, seen)
+    if "ref" in pred:
+        name = pred["ref"]
+        return set() if name in seen else _keys_used(predicates.get(name), predicates, seen + (name,))
+    return set(pred) & {"metric", "flag", "class_in", "dest_in", "hq_in", "export"}
+
+
+def _refs(pred) -> list[str]:
+    if not isinstance(pred, dict):
+        return []
+    if "all" in pred or "any" in pred:
+        subs = pred.get("all", pred.get("any"))
+        return [r for p in (subs if isinstance(subs, list) else []) for r in _refs(p)]
+    if "not" in pred:
+        return _refs(pred["not"])
+    return [pred["ref"]] if "ref" in pred else []
+
+
 def _check(s: Scenario, err) -> None:
     """Every reference resolves and every field is of a known kind, before anything is evaluated."""
+    for rule in s.classification:
+        for key in ("id", "class", "when", "citation"):
+            if key not in rule:
+                raise err(f"classification rule {rule.get('id', '?')} needs '{key}'", rule.get("id"))
+        if not isinstance(rule["class"], str):
+            raise err(f"classification rule {rule['id']}: class must be a string", rule["id"])
     classes = set(s.classes)
 
     def check_pred(pred, where):
@@ -348,9 +383,18 @@ def _check(s: Scenario, err) -> None:
 
     for name, pred in s.predicates.items():
         check_pred(pred, f"predicate {name}")
+        todo = [(name, ())]
+        while todo:  # a named predicate may not refer back to itself
+            current, path = todo.pop()
+            if current in path:
+                raise err(f"predicate {name} refers to itself: {' -> '.join(path + (current,))}", name)
+            todo.extend((r, path + (current,)) for r in _refs(s.predicates.get(current, {})))
     for rule in s.classification:
-        require(rule, ("id", "class", "when", "citation"), "classification rule")
         check_pred(rule["when"], f"classification rule {rule['id']}")
+        about_pair = {"dest_in", "hq_in", "export", "class_in"} & _keys_used(rule["when"], s.predicates)
+        if about_pair:
+            raise err(f"classification rule {rule['id']} may read only chip figures and flags, not {sorted(about_pair)[0]}"
+                      " (destinations belong in the licensing chains)", rule["id"])
     for chain, rules in s.chains.items():
         for rule in rules:
             require(rule, ("id", "when", "outcome", "citation"), f"chain {chain}: rule")

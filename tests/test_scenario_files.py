@@ -59,3 +59,14 @@ def test_specific_scenario_mistakes(tmp_path, text, needle):
     path.write_text(text)
     with pytest.raises(ChipsimError, match=needle):
         load_scenario(path)
+
+
+def test_self_referring_predicate_and_destination_in_classification(tmp_path):
+    path = tmp_path / "s.toml"
+    path.write_text('id = "x"\nextends = "us-2023-11"\n[predicates]\nloop = { not = { ref = "loop" } }\n')
+    with pytest.raises(ChipsimError, match="refers to itself"):
+        load_scenario(path)
+    path.write_text('id = "x"\nextends = "us-2023-11"\n[[classification]]\nid = "c"\nclass = "3A090.a"\n'
+                    'when = { dest_in = "d5_mo" }\ncitation = "c"\n')
+    with pytest.raises(ChipsimError, match="only chip figures"):
+        load_scenario(path)
