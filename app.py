@@ -5,6 +5,8 @@ Thin on purpose: navigation and shared state only; screens live in ui/, rules in
 
 import streamlit as st
 
+from sim.errors import ChipsimError
+
 from ui import chip_map, compare, data_screen, matrix, method, planes, sidebar, sweep_screen, timeline_screen
 from ui.state import init_from_url
 
@@ -25,4 +27,10 @@ SCREENS = {
 for warning in init_from_url():
     st.warning(warning)
 state = sidebar.render()
-SCREENS[state.screen](state)
+try:
+    SCREENS[state.screen](state)
+except ChipsimError as exc:  # a user's input the engine refused: say why, keep the app alive
+    st.error(str(exc))
+except Exception as exc:  # noqa: BLE001 - a bug must not take the other screens down with it
+    st.error(f"Unexpected problem on this screen ({type(exc).__name__}: {exc}). The other screens still work; "
+             "please report this with the page's link.")

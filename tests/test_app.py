@@ -16,6 +16,12 @@ def app(**query) -> AppTest:
     return at.run()
 
 
+def assert_clean(at) -> None:
+    """No traceback, and no bug caught by the app's safety net."""
+    assert not at.exception, [e.value for e in at.exception]
+    assert not [e.value for e in at.error if "Unexpected problem" in e.value]
+
+
 def matrix(at):
     return at.dataframe[0].value
 
@@ -23,7 +29,7 @@ def matrix(at):
 @pytest.mark.parametrize("screen", SCREENS)
 def test_every_screen_runs_without_exception(screen):
     at = app(screen=screen)
-    assert not at.exception, [e.value for e in at.exception]
+    assert_clean(at)
     assert at.sidebar.radio(key="screen").value == screen
     assert any(screen.split("?")[0].split()[0].lower() in h.value.lower() for h in at.header) or screen == "Matrix"
 
@@ -32,7 +38,7 @@ def test_lowering_3a090a_tpp_below_h20_stops_it_being_allowed_to_china():
     at = app(scenario="us-2023-11")
     assert matrix(at).loc["nvidia-h20", "CN"] == "allowed"
     at.sidebar.number_input(key="param:us-2023-11:3A090.a.1.tpp").set_value(2300).run()
-    assert not at.exception
+    assert_clean(at)
     assert matrix(at).loc["nvidia-h20", "CN"] == "denied"
     assert "3A090.a.1.tpp:2300" in at.query_params["set"]
     assert any("edited" in c.value for c in at.sidebar.caption)
@@ -48,13 +54,21 @@ def test_a_link_restores_scenario_edits_screen_and_selection():
 
 def test_rules_in_force_on_a_date():
     at = app(scenario="rules in force on a date", as_of="2023-06-01")
-    assert not at.exception
+    assert_clean(at)
     assert matrix(at).loc["nvidia-a800-sxm", "CN"] == "allowed"  # the 2022 rule was in force
+
+
+@pytest.mark.parametrize("query", [
+    dict(scenario="rules in force on a date", as_of="2020-01-01"), dict(as_of="2099-01-01"), dict(hq="XX"),
+    dict(qty="-5"), dict(chip="nope", dest="ZZ"), dict(screen="Sweep", scenario="us-2022-10"),
+    dict(screen="Timeline", dest="??"), dict(set="3A090.a.1.tpp:1e308")])
+def test_odd_links_never_break_a_screen(query):
+    assert_clean(app(**query))
 
 
 def test_nonsense_links_warn_and_the_app_still_works():
     at = app(scenario="us-1999-01", set="nope:abc", as_of="yesterday", qty="many", screen="Nowhere")
-    assert not at.exception
+    assert_clean(at)
     warnings = " ".join(w.value for w in at.warning)
     assert "us-1999-01" in warnings and "nope:abc" in warnings and "yesterday" in warnings
     assert matrix(at).shape[0] >= 55
@@ -69,12 +83,13 @@ def test_bad_upload_lists_problems_and_keeps_the_app_alive(name, data, needle):
     at = app(screen="Data")
     at.session_state["pending_upload"] = (name, data)
     at.run()
-    assert not at.exception
+    assert_clean(at)
     assert any("nothing was added" in e.value for e in at.error)
     problems = at.dataframe[-1].value
     assert needle in " ".join(problems["expected"].astype(str))
     at.sidebar.radio(key="screen").set_value("Matrix").run()
-    assert not at.exception and matrix(at).shape[0] == 66
+    assert_clean(at)
+    assert matrix(at).shape[0] == 66
 
 
 def test_good_upload_joins_the_matrix():
@@ -95,7 +110,7 @@ def test_hypothetical_chip_joins_every_screen():
     at.number_input(key="f_dram").set_value(4000)
     at.checkbox(key="f_sparse").check()
     at.button[0].click().run()
-    assert not at.exception
+    assert_clean(at)
     at.sidebar.radio(key="screen").set_value("Matrix").run()
     m = matrix(at)
     assert "my-b30a" in m.index

@@ -10,7 +10,7 @@ from sim.destinations import countries
 from sim.engine import Context
 from sim.scenario import overlay_toml, preset_ids
 
-from .state import IN_FORCE, SCREENS, AppState, chip_table, preset, resolve
+from .state import FIRST_DAY, IN_FORCE, LAST_DAY, SCREENS, AppState, chip_table, preset, resolve
 
 BADGE = {"in_force": ":green-background[in force]", "not_enforced": ":orange-background[not enforced]",
          "reported": ":orange-background[reported, unpublished]", "proposal": ":blue-background[proposal]",
@@ -35,7 +35,7 @@ def render() -> AppState:
     as_of = None
     if use_date:
         st.session_state.setdefault("as_of", dt.date.today())
-        as_of = sb.date_input("As of", key="as_of", min_value=dt.date(2022, 10, 7), max_value=dt.date(2030, 12, 31))
+        as_of = sb.date_input("As of", key="as_of", min_value=FIRST_DAY, max_value=LAST_DAY)
     base = resolve(choice, as_of)
     sb.markdown(f"**{base.title}**  \n{BADGE.get(base.status, base.status)} · effective {base.effective}  \n"
                 f"<small>{base.citation}</small>", unsafe_allow_html=True)

@@ -15,6 +15,7 @@ from sim.scenario import Scenario, in_force_on, load_scenario, preset_ids
 
 SCREENS = ["Matrix", "Where can this chip go?", "Threshold planes", "Compare", "Timeline", "Sweep", "Data", "Method"]
 IN_FORCE = "rules in force on a date"
+FIRST_DAY, LAST_DAY = dt.date(2022, 10, 7), dt.date(2030, 12, 31)  # the dates the date picker offers
 
 
 @st.cache_data(show_spinner=False)
@@ -84,9 +85,14 @@ def init_from_url() -> list[str]:
     as_of = _qp_get("as_of")
     if as_of:
         try:
-            st.session_state["as_of"] = dt.date.fromisoformat(as_of)
+            day = dt.date.fromisoformat(as_of)
         except ValueError:
             warnings.append(f"Ignored the date '{as_of}' in the link (expected YYYY-MM-DD).")
+        else:
+            if FIRST_DAY <= day <= LAST_DAY:
+                st.session_state["as_of"] = day
+            else:
+                warnings.append(f"Ignored the date {as_of} in the link: chipsim covers {FIRST_DAY} to {LAST_DAY}.")
     screen = _qp_get("screen", SCREENS[0])
     st.session_state["screen"] = screen if screen in SCREENS else SCREENS[0]
     for key in ("chip", "dest", "hq"):
