@@ -37,10 +37,14 @@ _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _SPARSE_MARK = re.compile(r"\*|spars|\(s\)|\bw/\s*s", re.IGNORECASE)
 
 
+def _too_big(name: str, size: int) -> ValidationError:
+    return ValidationError([Problem(name, f"a chip table under {MAX_TABLE_BYTES // 1_000_000} MB (got {size:,} bytes)")])
+
+
 def _decode(data: bytes | str, name: str) -> str:
     """Bytes to text; an oversized or non-UTF-8 input is a Problem, not a crash."""
     if len(data) > MAX_TABLE_BYTES:
-        raise ValidationError([Problem(name, f"a chip table under {MAX_TABLE_BYTES // 1_000_000} MB (got {len(data):,} bytes)")])
+        raise _too_big(name, len(data))
     if isinstance(data, str):
         return data
     try:
@@ -54,8 +58,8 @@ def _read_file(path) -> bytes:
     path = Path(path)
     try:
         size = path.stat().st_size
-        if size > MAX_TABLE_BYTES:
-            raise ValidationError([Problem(str(path), f"a chip table under {MAX_TABLE_BYTES // 1_000_000} MB (file is {size:,} bytes)")])
+        if size > MAX_TABLE_BYTES:  # refuse before reading it into memory
+            raise _too_big(str(path), size)
         return path.read_bytes()
     except OSError as exc:
         raise ValidationError([Problem(str(path), f"a readable file ({exc.strerror or exc})")]) from None

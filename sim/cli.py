@@ -57,14 +57,14 @@ def cmd_chips(args) -> int:
 
 
 def cmd_validate(args) -> int:
-    problems = chips_mod.validate_file(args.file)
-    if problems:
-        for p in problems:
+    try:
+        table = chips_mod.load_chips(args.file)
+    except ValidationError as exc:
+        for p in exc.problems:
             print(p, file=sys.stderr)
-        print(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in {args.file}", file=sys.stderr)
+        print(f"{len(exc.problems)} problem{'s' if len(exc.problems) != 1 else ''} in {args.file}", file=sys.stderr)
         return 2
-    n = len(chips_mod.load_chips(args.file))
-    print(f"{args.file}: {n} rows, no problems")
+    print(f"{args.file}: {len(table)} rows, no problems")
     return 0
 
 
