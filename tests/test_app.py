@@ -126,3 +126,20 @@ def test_duplicate_hypothetical_id_is_refused():
     at.number_input(key="f_fp8_tflops").set_value(10)
     at.button[0].click().run()
     assert not at.exception and any("already in the table" in e.value for e in at.error)
+
+
+def test_newcomer_question_what_changed_for_china_2022_to_2023():
+    at = app(screen="Compare")
+    at.selectbox(key="cmp_to").set_value("us-2023-11").run()
+    assert_clean(at)
+    changed = at.dataframe[-1].value  # every changed pair
+    a800 = changed[(changed["chip_id"] == "nvidia-a800-sxm") & (changed["destination"] == "CN")]
+    assert list(a800[["from", "to"]].iloc[0]) == ["allowed", "denied"]
+
+
+def test_newcomer_question_h20_to_china_today_and_in_april_2025():
+    today = app(chip="nvidia-h20", dest="CN")
+    assert matrix(today).loc["nvidia-h20", "CN"] == "license"
+    april = app(scenario="us-2025-04-h20", as_of="2025-05-01", chip="nvidia-h20", dest="CN")
+    assert matrix(april).loc["nvidia-h20", "CN"] == "denied"
+    assert any("nvidia-h20 → China (CN): DENIED" in m.value for m in april.markdown)

@@ -8,7 +8,7 @@ import streamlit as st
 from sim.scenario import preset_ids
 
 from .common import destination_groups, style_outcomes
-from .state import cached_outcomes, preset, write_url
+from .state import preset, write_url
 
 CURRENT = "(the rules chosen in the sidebar, with edits)"
 
@@ -23,14 +23,14 @@ def render(state) -> None:
     dests = groups[group]
     a_s = preset(left)
     b_s = state.scenario if right == CURRENT else preset(right)
-    a = cached_outcomes(a_s, (a_s.id, (), "None", state.ctx, tuple(state.table["chip_id"])), state.table, None, state.ctx)[dests]
-    b = state.outcomes()[dests] if right == CURRENT else \
-        cached_outcomes(b_s, (b_s.id, (), "None", state.ctx, tuple(state.table["chip_id"])), state.table, None, state.ctx)[dests]
+    a = state.outcomes_of(a_s)[dests]
+    b = (state.outcomes() if right == CURRENT else state.outcomes_of(b_s))[dests]
     long = pd.DataFrame({"from": a.stack(), "to": b.stack()})
     changed = long[long["from"] != long["to"]].reset_index()
     changed.columns = ["chip_id", "destination", "from", "to"]
     st.markdown(f"**{len(changed)}** of {len(long)} pairs change outcome from `{a_s.id}` to `{b_s.id}`"
                 + (" (edited)" if right == CURRENT and b_s.edits else "") + ".")
+    write_url(state)
     if changed.empty:
         return
     counts = changed.groupby(["from", "to"]).size().rename("pairs").reset_index().sort_values("pairs", ascending=False)
@@ -40,4 +40,3 @@ def render(state) -> None:
     st.dataframe(style_outcomes(per_chip), hide_index=True)
     with st.expander("Every changed pair"):
         st.dataframe(style_outcomes(changed), hide_index=True)
-    write_url(state)

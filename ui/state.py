@@ -50,6 +50,11 @@ class AppState:
     def outcomes(self) -> pd.DataFrame:
         return cached_outcomes(self.scenario, self.key, self.table, self.as_of, self.ctx)
 
+    def outcomes_of(self, scenario: Scenario, day=None) -> pd.DataFrame:
+        """Outcomes of another (unedited) scenario for this session's chips and transaction."""
+        key = (scenario.id, (), str(day), self.ctx, tuple(self.table["chip_id"]))
+        return cached_outcomes(scenario, key, self.table, day, self.ctx)
+
     def metrics_table(self) -> pd.DataFrame:
         return with_metrics(self.table)
 

@@ -10,7 +10,7 @@ from sim.destinations import countries
 from sim.scenario import in_force_on
 
 from .common import style_outcomes
-from .state import cached_outcomes, write_url
+from .state import write_url
 
 
 def render(state) -> None:
@@ -21,11 +21,9 @@ def render(state) -> None:
         st.session_state["tl_dest"] = default if default in codes else "CN"
     dest = st.selectbox("Destination", codes, key="tl_dest", format_func=lambda c: f"{c} — {countries().at[c, 'name']}")
     columns = {}
-    ids = tuple(state.table["chip_id"])
     for day in change_dates():
         s = in_force_on(day)
-        out = cached_outcomes(s, (s.id, (), day.isoformat(), state.ctx, ids), state.table, day, state.ctx)
-        columns[f"{day} {s.id}"] = out[dest]
+        columns[f"{day} {s.id}"] = state.outcomes_of(s, day)[dest]
     frame = pd.DataFrame(columns)
     changed = frame.T.ne(frame.T.shift()).T
     changed.iloc[:, 0] = True
