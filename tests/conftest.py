@@ -5,9 +5,16 @@ from __future__ import annotations
 import csv
 import io
 
+import os
+
 import pytest
+from hypothesis import settings
 
 from sim.schema import COLUMNS
+
+# CI runs the property tests on a fixed, reproducible set of examples; local runs explore new ones.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 HEADER = [c.name for c in COLUMNS]
 
