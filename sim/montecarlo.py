@@ -10,17 +10,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .api import select_chips
 from .chips import load_chips
 from .conventions import DEFAULT_CONVENTIONS, MetricConventions
-from .engine import INDET_SEVERITY, Context, chip_facts, compile_scenario, default_params, destination_facts, evaluate_points
+from .engine import Context, chip_facts
 from .errors import ChipsimError, unknown_name
 from .metrics import compute_metrics
 from .schema import NUMERIC_COLUMNS
-from .scenario import Scenario, load_scenario
-from .sweep import OUTCOME_ORDER
-from . import destinations as dest_mod
-
-CHUNK = 2_000_000
+from .sweep import OUTCOME_ORDER, outcome_chunks, prepare
 
 
 def monte_carlo(scenario, *, n: int = 1000, seed: int = 0, param_ranges: dict | None = None,
@@ -31,22 +28,18 @@ def monte_carlo(scenario, *, n: int = 1000, seed: int = 0, param_ranges: dict | 
     param_ranges: {parameter: (low, high)}; chip_ranges: {chip_id: {column: (low, high)}} for any
     numeric chip column (throughput, die area, bandwidth...).
     """
-    from .api import select_chips
-
     if not (isinstance(n, int) and 1 <= n <= 1_000_000):
         raise ChipsimError("n must be a whole number of draws between 1 and 1,000,000")
-    s = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-    table = select_chips(load_chips() if table is None else table, chips)
-    codes = dest_mod.resolve_destinations(destinations)
+    prep = prepare(scenario, table, chips, destinations, as_of=as_of, ctx=ctx, conv=conv)
+    s, ids = prep.scenario, list(prep.chip_ids)
     rng = np.random.default_rng(seed)
-    params = default_params(s)
+    params = {}
     for name, (lo, hi) in (param_ranges or {}).items():
         if name not in s.parameters:
             raise unknown_name("parameter in a Monte Carlo range", name, s.parameters)
         if not lo <= hi:
             raise ChipsimError(f"range for {name}: low {lo} is above high {hi}")
-        params[name] = rng.uniform(lo, hi, n)[:, None, None]
-    ids = list(table["chip_id"])
+        params[name] = rng.uniform(lo, hi, n)
     draws = {}
     for cid, cols in (chip_ranges or {}).items():
         if cid not in ids:
@@ -57,27 +50,23 @@ def monte_carlo(scenario, *, n: int = 1000, seed: int = 0, param_ranges: dict | 
             if not 0 <= lo <= hi:
                 raise ChipsimError(f"range for {cid}.{col}: need 0 <= low <= high")
             draws[(ids.index(cid), col)] = rng.uniform(lo, hi, n)
-    comp = compile_scenario(s, as_of)
-    dest_facts = destination_facts(comp, codes, ctx)
-    m, flags = chip_facts(compute_metrics(table, conv), table, ctx)
-    if draws:
-        big = pd.concat([table] * n, ignore_index=True)
+    metrics = None
+    if draws:  # every draw is a whole copy of the table with the drawn figures, metrics recomputed at once
+        base = select_chips(load_chips() if table is None else table, chips)
+        big = pd.concat([base] * n, ignore_index=True)
         for (i, col), values in draws.items():
-            big.loc[np.arange(n) * len(table) + i, col] = values
-        mm, _ = chip_facts(compute_metrics(big, conv), big, ctx)
-        m = {k: v.reshape(n, len(table), 1) for k, v in mm.items()}
-    sev_to_idx = np.where(comp.severity == INDET_SEVERITY, 4, comp.severity).astype(np.int8)
-    totals = np.zeros((len(table), dest_facts[3], 5), dtype=np.int64)
-    step = max(1, CHUNK // max(len(table) * dest_facts[3], 1))
-    for start in range(0, n, step):
-        sl = slice(start, start + step)
-        p_chunk = {k: v[sl] if v.shape[0] > 1 else v for k, v in params.items()}
-        m_chunk = {k: v[sl] if v.shape[0] > 1 else v for k, v in m.items()}
-        _, final, _ = evaluate_points(comp, m_chunk, flags, dest_facts, ctx, p_chunk)
-        idx = sev_to_idx[final]
+            big.loc[np.arange(n) * len(base) + i, col] = values
+        drawn, _ = chip_facts(compute_metrics(big, conv), big, ctx)
+        metrics = {k: v.reshape(n, len(base), 1) for k, v in drawn.items()}
+    totals = np.zeros((len(ids), prep.n_classes, 5), dtype=np.int64)
+    points = 0
+    for _, idx in outcome_chunks(prep, params, metrics):
+        points += len(idx)
         for k in range(5):
             totals[..., k] += (idx == k).sum(axis=0)
-    probs = totals[:, dest_facts[0], :] / n  # (N, M, 5)
+    # with nothing drawn every point is the same single evaluation
+    probs = totals[:, prep.inverse, :] / points  # (N, M, 5)
+    codes = prep.codes
     out = pd.DataFrame({"chip_id": np.repeat(ids, len(codes)), "destination": np.tile(codes, len(ids))})
     for k, word in enumerate(OUTCOME_ORDER):
         out[f"p_{word}"] = probs[:, :, k].reshape(-1)

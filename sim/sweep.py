@@ -2,8 +2,8 @@
 
 Why it is fast: a chip's outcome depends on a threshold only through comparisons "metric op
 threshold", so two threshold values that fall between the same chip figures give identical
-outcomes. Each swept parameter's values are grouped by that comparison signature (at most a few
-per chip), the engine runs once per distinct combination, and every grid point then reads its
+outcomes. Each swept parameter's values are grouped by where they fall among the chip figures
+(at most two groups per figure), the engine runs once per distinct combination, and every grid point then reads its
 answer by index. Destinations with identical group memberships are evaluated once too. The result
 is exact — the same as evaluating every point — which the tests check.
 """
@@ -19,14 +19,15 @@ import numpy as np
 import pandas as pd
 
 from . import destinations as dest_mod
+from .api import resolve_scenario, select_chips
 from .chips import load_chips
 from .conventions import DEFAULT_CONVENTIONS, MetricConventions
 from .engine import (INDET_SEVERITY, Context, chip_facts, compile_scenario, default_params, destination_facts,
-                     evaluate_points)
+                     evaluate_points, outcome_matrix, verdicts)
 from .errors import ChipsimError, unknown_name
 from .metrics import compute_metrics
 from .predicates import leaves
-from .scenario import Scenario, load_scenario
+from .scenario import Scenario
 
 OUTCOME_ORDER = ("allowed", "exception", "license", "denied", "indeterminate")
 MAX_ELEMENTS = 4_000_000  # per chunk: points x chips x destination classes
@@ -58,9 +59,7 @@ class Prepared:
 
 def prepare(scenario, table=None, chips=None, destinations=None, *, as_of=None, ctx: Context = Context(),
             conv: MetricConventions = DEFAULT_CONVENTIONS) -> Prepared:
-    from .api import select_chips
-
-    s = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    s = resolve_scenario(scenario)
     table = select_chips(load_chips() if table is None else table, chips)
     codes = dest_mod.resolve_destinations(destinations)
     comp = compile_scenario(s, as_of)
@@ -69,19 +68,32 @@ def prepare(scenario, table=None, chips=None, destinations=None, *, as_of=None, 
     return Prepared(s, comp, codes, destination_facts(comp, codes, ctx), m, flags, ctx, table["chip_id"].to_numpy(), metrics)
 
 
-def outcome_index(prep: Prepared, params: dict) -> np.ndarray:
-    """Outcome as an index into OUTCOME_ORDER, shape (P, N, destination classes), chunked over P."""
+def outcome_chunks(prep: Prepared, params: dict, metrics: dict | None = None):
+    """Yield (first point, outcome index (p, N, destination classes)) chunk by chunk, so memory stays bounded.
+
+    params: name -> 1-D values (length 1 = fixed); metrics: optional (P, N, 1) arrays of drawn chip
+    figures (Monte Carlo) in place of the table's own.
+    """
     varied = {k: np.atleast_1d(np.asarray(v, dtype=float)) for k, v in params.items()}
-    n_points = max([len(v) for v in varied.values()] + [1])
-    n, d = len(prep.chip_ids), prep.n_classes
-    step = max(1, MAX_ELEMENTS // max(n * d, 1))
+    m = prep.m if metrics is None else metrics
+    n_points = max([len(v) for v in varied.values()] + [v.shape[0] for v in m.values()] + [1])
+    step = max(1, MAX_ELEMENTS // max(len(prep.chip_ids) * prep.n_classes, 1))
     sev_to_idx = np.where(prep.comp.severity == INDET_SEVERITY, 4, prep.comp.severity).astype(np.int8)
-    out = np.empty((n_points, n, d), dtype=np.int8)
     base = default_params(prep.scenario)
     for start in range(0, n_points, step):
-        chunk = {**base, **{k: (v[start:start + step] if len(v) > 1 else v)[:, None, None] for k, v in varied.items()}}
-        _, final, _ = evaluate_points(prep.comp, prep.m, prep.flags, prep.dest_facts, prep.ctx, chunk)
-        out[start:start + step] = sev_to_idx[final]
+        sl = slice(start, start + step)
+        chunk = {**base, **{k: (v[sl] if len(v) > 1 else v)[:, None, None] for k, v in varied.items()}}
+        m_chunk = {k: v[sl] if v.shape[0] > 1 else v for k, v in m.items()}
+        _, final, _ = evaluate_points(prep.comp, m_chunk, prep.flags, prep.dest_facts, prep.ctx, chunk)
+        yield start, sev_to_idx[final]
+
+
+def outcome_index(prep: Prepared, params: dict) -> np.ndarray:
+    """Outcome as an index into OUTCOME_ORDER, shape (P, N, destination classes)."""
+    n_points = max([len(np.atleast_1d(v)) for v in params.values()] + [1])
+    out = np.empty((n_points, len(prep.chip_ids), prep.n_classes), dtype=np.int8)
+    for start, idx in outcome_chunks(prep, params):
+        out[start:start + len(idx)] = idx
     return out
 
 
@@ -180,9 +192,7 @@ def sweep(scenario, vary: dict, *, chips=None, destinations=None, mode: str = "g
         strides = np.cumprod((shape[1:] + (1,))[::-1])[::-1]
         point_rep = np.zeros([len(v) for v in values], dtype=np.int32 if math.prod(shape) < 2**31 else np.int64)
         for axis, (r, stride) in enumerate(zip(reps, strides)):
-            view = [1] * len(values)
-            view[axis] = len(r[1])
-            point_rep += (r[1] * stride).astype(point_rep.dtype).reshape(view)
+            point_rep += _along(axis, (r[1] * stride).astype(point_rep.dtype), len(values))
         point_rep = point_rep.reshape(-1)
     else:
         idx = np.stack([r[1] for r in reps], axis=1)
@@ -201,7 +211,7 @@ def sweep(scenario, vary: dict, *, chips=None, destinations=None, mode: str = "g
         counts = np.stack([(codes == k).sum(axis=1, dtype=np.int32) for k in range(5)])  # (5, U, D')
         block = np.empty((5, n_points * n_dest), dtype=np.int32)
         n_cls = counts.shape[2]
-        flat_index = (point_rep[:, None] * n_cls + dest_class[None, :]).reshape(-1) if n_dest > 1 else point_rep * n_cls + dest_class[0]
+        flat_index = (point_rep[:, None] * n_cls + dest_class[None, :]).reshape(-1)
         for k in range(5):  # one outcome at a time keeps the peak at one (P x M) column
             np.take(counts[k].reshape(-1), flat_index, out=block[k])
         del counts
@@ -225,15 +235,17 @@ def sweep(scenario, vary: dict, *, chips=None, destinations=None, mode: str = "g
     return result
 
 
+def _along(axis: int, v: np.ndarray, ndim: int) -> np.ndarray:
+    """v shaped to lie along one axis of an ndim grid, ready to broadcast."""
+    view = [1] * ndim
+    view[axis] = len(v)
+    return v.reshape(view)
+
+
 def _grid_columns(values: list[np.ndarray]) -> list[np.ndarray]:
     """Each parameter's value at every grid point (ij order), one column at a time."""
     shape = [len(v) for v in values]
-    cols = []
-    for axis, v in enumerate(values):
-        view = [1] * len(values)
-        view[axis] = len(v)
-        cols.append(np.broadcast_to(v.reshape(view), shape).reshape(-1))
-    return cols
+    return [np.broadcast_to(_along(axis, v, len(values)), shape).reshape(-1) for axis, v in enumerate(values)]
 
 
 def stderr_progress(total_points: int):
@@ -331,18 +343,21 @@ def flip_points(prep: Prepared, name: str, lo: float, hi: float, destination: st
 BEST_METRICS = {"tpp": "tpp", "dram_bw": "dram_bw_gbps", "h100e": "h100e", "pd": "pd"}
 
 
+def _metric_column(metric: str) -> str:
+    if metric not in BEST_METRICS:
+        raise ChipsimError(f"--metric must be one of {', '.join(BEST_METRICS)}, not {metric!r}")
+    return BEST_METRICS[metric]
+
+
 def best(scenario, destination: str, *, metric: str = "tpp", as_of=None, ctx: Context = Context(),
          conv: MetricConventions = DEFAULT_CONVENTIONS, table=None, top: int = 10) -> pd.DataFrame:
     """The highest-performing chips the destination may receive (allowed or by exception)."""
-    from .engine import verdicts
-
-    if metric not in BEST_METRICS:
-        raise ChipsimError(f"--metric must be one of {', '.join(BEST_METRICS)}, not {metric!r}")
-    s = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    column = _metric_column(metric)
+    s = resolve_scenario(scenario)
     table = load_chips() if table is None else table
     v = verdicts(s, table, destinations=[destination], as_of=as_of, ctx=ctx, conv=conv)
     metrics = compute_metrics(table, conv)
-    v[metric] = metrics[BEST_METRICS[metric]].to_numpy()
+    v[metric] = metrics[column].to_numpy()
     v["name"] = table["name"].to_numpy()
     ok = v[v["outcome"].isin(["allowed", "exception"]) & v[metric].notna()]
     return ok.sort_values(metric, ascending=False).head(top)[["chip_id", "name", metric, "outcome", "exception", "rule"]] \
@@ -352,11 +367,10 @@ def best(scenario, destination: str, *, metric: str = "tpp", as_of=None, ctx: Co
 def frontier(scenario, destination: str, name: str, values, *, metric: str = "tpp", as_of=None, ctx: Context = Context(),
              conv: MetricConventions = DEFAULT_CONVENTIONS, table=None) -> pd.DataFrame:
     """How the best receivable chip moves as one parameter is swept."""
-    if metric not in BEST_METRICS:
-        raise ChipsimError(f"--metric must be one of {', '.join(BEST_METRICS)}, not {metric!r}")
+    column = _metric_column(metric)
     prep = prepare(scenario, table, None, [destination], as_of=as_of, ctx=ctx, conv=conv)
     pairs = sweep(None, {name: values}, summary="pairs", prepared=prep)
-    pairs[metric] = np.tile(prep.metrics[BEST_METRICS[metric]].to_numpy(), len(np.atleast_1d(values)))
+    pairs[metric] = np.tile(prep.metrics[column].to_numpy(), len(np.atleast_1d(values)))
     ok = pairs[pairs["outcome"].isin(["allowed", "exception"]) & pairs[metric].notna()]
     idx = ok.groupby(name)[metric].idxmax()
     top = ok.loc[idx, [name, "chip_id", metric, "outcome"]].rename(columns={"chip_id": "best_chip"})
@@ -367,7 +381,7 @@ def allocation(scenario, destination: str, *, budget: float | None = None, mix: 
                ctx: Context = Context(), conv: MetricConventions = DEFAULT_CONVENTIONS, table=None) -> pd.DataFrame:
     """Units of each chip that fit a TPP budget (default: the scenario's Tier 2 country allocation),
     and the per-consignee LPP limit; with `mix`, the mix's total TPP against the budget."""
-    s = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    s = resolve_scenario(scenario)
     if budget is None:
         if "AID.tier2.country_tpp" not in s.parameters:
             raise ChipsimError(f"scenario {s.id} has no country TPP allocation; give --budget")
@@ -376,8 +390,6 @@ def allocation(scenario, destination: str, *, budget: float | None = None, mix: 
         raise ChipsimError("the budget must be a positive TPP")
     table = load_chips() if table is None else table
     metrics = compute_metrics(table, conv)
-    from .engine import outcome_matrix
-
     outcomes = outcome_matrix(s, table, [destination], as_of=as_of, ctx=ctx, conv=conv)[destination].to_numpy()
     tpp = metrics["tpp"].to_numpy()
     frame = pd.DataFrame({"chip_id": table["chip_id"], "tpp": tpp, "outcome": outcomes,
