@@ -13,7 +13,7 @@ from sim.engine import verdicts
 from sim.plots import OUTCOME_COLORS, png_bytes, world_map_figure
 
 from .common import OUTCOMES, summary_line
-from .state import write_url
+from .state import seed_choice, write_url
 
 
 @lru_cache(maxsize=1)
@@ -25,9 +25,7 @@ def world() -> dict:
 def render(state) -> None:
     st.header("Where can this chip go?")
     ids = list(state.table.sort_values("chip_id")["chip_id"])
-    default = st.session_state.pop("url_chip", "nvidia-h20")
-    if st.session_state.get("map_chip") not in ids:
-        st.session_state["map_chip"] = default if default in ids else ids[0]
+    seed_choice("map_chip", ids, st.session_state.pop("url_chip", None), "nvidia-h20")
     chip = st.selectbox("Chip", ids, key="map_chip")
     v = verdicts(state.scenario, state.table[state.table["chip_id"] == chip], as_of=state.as_of, ctx=state.ctx)
     st.markdown(summary_line(v["outcome"], f"{chip}, all {len(v)} destinations"))

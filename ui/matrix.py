@@ -7,7 +7,7 @@ import streamlit as st
 from sim.destinations import countries
 
 from .common import destination_groups, explanation_box, style_outcomes, summary_line, verdict_csv
-from .state import write_url
+from .state import seed_choice, write_url
 
 
 def render(state) -> None:
@@ -38,17 +38,14 @@ def render(state) -> None:
     event = st.dataframe(style_outcomes(shown).format({"TPP": "{:,.0f}"}, na_rep="unknown"), key="matrix", on_select="rerun", selection_mode="single-cell",
                          height=min(38 + 35 * len(order), 640))
     cells = getattr(getattr(event, "selection", None), "cells", None) or []
-    chip_default = st.session_state.pop("url_chip", "nvidia-h20")
     if cells:
         row, col = cells[0][0], cells[0][1]
         if isinstance(row, int) and row < len(order) and col in dests:
             st.session_state["m_chip"], st.session_state["m_dest"] = order[row], col
     c1, c2 = st.columns(2)
     chip_list = list(order)
-    if st.session_state.get("m_chip") not in chip_list:
-        st.session_state["m_chip"] = chip_default if chip_default in chip_list else chip_list[0]
-    if st.session_state.get("m_dest") not in dests:
-        st.session_state["m_dest"] = focus
+    seed_choice("m_chip", chip_list, st.session_state.pop("url_chip", None), "nvidia-h20")
+    seed_choice("m_dest", dests, focus)
     chip = c1.selectbox("Chip", chip_list, key="m_chip")
     dest = c2.selectbox("Destination", dests, key="m_dest", format_func=lambda d: f"{d} — {names[d]}")
     explanation_box(state, chip, dest)

@@ -144,6 +144,12 @@ def write_url(state: AppState, chip: str | None = None, dest: str | None = None)
         st.query_params.from_dict(wanted)
 
 
+def seed_choice(key: str, options: list, preferred, fallback=None) -> None:
+    """Make widget `key` hold a valid option: keep it, else the preferred one (e.g. from the link), else a fallback."""
+    if st.session_state.get(key) not in options:
+        st.session_state[key] = next((o for o in (preferred, fallback) if o in options), options[0])
+
+
 def resolve(choice: str, as_of) -> Scenario:
     if choice == IN_FORCE:
         return in_force_on(as_of or dt.date.today())

@@ -10,15 +10,13 @@ from sim.destinations import countries
 from sim.scenario import in_force_on
 
 from .common import style_outcomes
-from .state import write_url
+from .state import seed_choice, write_url
 
 
 def render(state) -> None:
     st.header("Timeline of the rules in force")
     codes = list(countries().index)
-    default = st.session_state.pop("url_dest", "CN")
-    if st.session_state.get("tl_dest") not in codes:
-        st.session_state["tl_dest"] = default if default in codes else "CN"
+    seed_choice("tl_dest", codes, st.session_state.pop("url_dest", None), "CN")
     dest = st.selectbox("Destination", codes, key="tl_dest", format_func=lambda c: f"{c} — {countries().at[c, 'name']}")
     columns = {}
     for day in change_dates():
