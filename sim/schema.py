@@ -76,7 +76,26 @@ COLUMNS: tuple[Column, ...] = (
            choices=CONFIDENCE_GRADES, nonempty=True),
     Column("sources", "text", True, "URLs or document citations, ' ; '-separated", nonempty=True),
     Column("notes", "text", True, "caveats: estimates, halved sparse figures, per-GPU vs per-package"),
+    # where and by whom the chip is made: US rules reach a chip made abroad only through the
+    # foreign-direct-product rules (15 CFR 734.9(h), (e)); the verdict says so
+    Column("designer_country", "text", False, "ISO 3166-1 alpha-2 code of the designing company's headquarters"),
+    Column("made_by", "text", False, "foundry that fabricates the logic die(s), e.g. TSMC, SMIC, Samsung"),
+    Column("made_in", "text", False, "ISO 3166-1 alpha-2 code of the country where the logic die is fabricated"),
+    # what the item is when it is not 3A090: embargo rules (Syria's License Exception SPP for EAR99,
+    # Russia's mass-market carve-out) read it; empty = unknown, and a verdict that needs it says so
+    Column("eccn_below_3a090", "text", False,
+           "ECCN when the chip does not meet 3A090: EAR99, 3A991, 4A994, 5A992.c (empty if unknown)"),
+    Column("eccn_source", "text", False, "where eccn_below_3a090 comes from (vendor classification list, filing)"),
+) + tuple(
+    # a figure known only as a range: NAME_low and/or NAME_high beside (or instead of) the point value
+    Column(f"{base}_{end}", "number", False,
+           f"{'lower' if end == 'low' else 'upper'} bound of {base} where the figure is known only as a range",
+           unit)
+    for base, unit in ((c.name, c.unit) for c in COLUMNS
+                       if c.name in THROUGHPUT_COLUMNS + ("die_area_mm2", "dram_bw_gbps", "io_bw_gbps"))
+    for end in ("low", "high")
 )
+RANGE_BASES = tuple(dict.fromkeys(c.name[: -len("_low")] for c in COLUMNS if c.name.endswith("_low")))
 
 COLUMN_BY_NAME = {c.name: c for c in COLUMNS}
 NUMERIC_COLUMNS = tuple(c.name for c in COLUMNS if c.kind in ("number", "count"))
