@@ -86,7 +86,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("eccn_below_3a090", "text", False,
            "ECCN when the chip does not meet 3A090: EAR99, 3A991, 4A994, 5A992.c (empty if unknown)"),
     Column("eccn_source", "text", False, "where eccn_below_3a090 comes from (vendor classification list, filing)"),
-) + tuple(
+)
+COLUMNS = COLUMNS + tuple(
     # a figure known only as a range: NAME_low and/or NAME_high beside (or instead of) the point value
     Column(f"{base}_{end}", "number", False,
            f"{'lower' if end == 'low' else 'upper'} bound of {base} where the figure is known only as a range",
