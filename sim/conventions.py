@@ -36,12 +36,19 @@ class MetricConventions:
         its 2023-11-06 briefing that dies on a common board may be one "integrated circuit";
         how far that reaches is uncertain, so per chip is the default and per package a setting.
     h100_tpp: the TPP of one H100 SXM, the unit of "H100-equivalents".
+    is_informed_scope: which chips the April 2025 is-informed letters' bandwidth triggers reach.
+        "below-3a090" (default): only chips outside 3A090, as the reported criteria say ("with
+        TPP/PD below 3A090"; NVIDIA's 8-K names the H20, itself below 3A090) — a 3A090 chip already
+        needs a license under §742.6 and keeps its NAC/ACA eligibility. "all": every chip the
+        triggers catch, the stricter reading some analysts explore; it turns NAC-eligible chips
+        (RTX 5090, MI210) into denials, which no published source supports.
     """
 
     tf32_bits: int = 19
     fp6_bits: int = 6
     count_per: str = "chip"
     h100_tpp: float = H100_SXM_TPP
+    is_informed_scope: str = "below-3a090"
 
     def __post_init__(self):
         if self.tf32_bits not in (19, 32):
@@ -50,6 +57,8 @@ class MetricConventions:
             raise ChipsimError(f"fp6_bits must be 6 or 8, not {self.fp6_bits!r}")
         if self.count_per not in ("chip", "package"):
             raise ChipsimError(f"count_per must be 'chip' or 'package', not {self.count_per!r}")
+        if self.is_informed_scope not in ("below-3a090", "all"):
+            raise ChipsimError(f"is_informed_scope must be 'below-3a090' or 'all', not {self.is_informed_scope!r}")
         if not self.h100_tpp > 0:
             raise ChipsimError("h100_tpp must be a positive number")
 

@@ -22,32 +22,61 @@ from .conventions import DEFAULT_CONVENTIONS, MetricConventions
 from .errors import ChipsimError
 from .metrics import compute_metrics
 from .predicates import Facts, evaluate, uses
-from .reasons import INDET, NLR, class_label, fill_params, verdict_text
-from .scenario import NOT_CONTROLLED, SEVERITY, Scenario, rule_in_force
+from .reasons import INDET, NLR, NO_EXPORT, class_label, fill_params, verdict_text
+from .scenario import EXPORTS, NOT_CONTROLLED, SEVERITY, Scenario, period_warning, rule_in_force
 
 INDET_SEVERITY = 9
 VERDICT_COLUMNS = ["chip_id", "destination", "destination_name", "classification", "outcome", "review_policy",
-                   "exception", "rule", "citation", "conditions", "reason", "scenario", "as_of"]
+                   "exception", "rule", "citation", "conditions", "reason", "scenario", "as_of", "advisories", "warning"]
+NOT_AN_EXPORT = "not_an_export"  # destination set: a "destination" inside the exporting country is no export
+ENTITY_LIST = ("none", "listed", "fn1", "fn3", "fn4")
 
 
 @dataclass(frozen=True)
 class Context:
-    """The transaction: who is the end user, where from, how many.
+    """The transaction: who is the end user, where from, how many, and what screening found.
 
     hq: ISO code of the end user's headquarters (or ultimate parent); None = same as destination.
-    export: "us" (export from the United States) or "reexport".
+    export: "us" (export from the United States), "reexport" (from abroad) or "transfer" (in-country).
     quantity: units in the transaction, for per-consignee caps such as LPP.
+    entity_list: a party is on the Entity List: "none", "listed" (any entry), or the footnote that
+        changes the rule — "fn1" (Huawei), "fn3" (Russian/Belarusian military end users), "fn4".
+    military_end_use: known military end use or end user (15 CFR 744.21).
+    military_intelligence: known military-intelligence end use or end user (15 CFR 744.22).
+    The screening defaults say "nobody is listed, no military end use": verdicts then say so where
+    those rules could bite, because chipsim cannot screen a party for the user.
     """
 
     hq: str | None = None
     export: str = "us"
     quantity: float = 1.0
+    entity_list: str = "none"
+    military_end_use: bool = False
+    military_intelligence: bool = False
 
     def __post_init__(self):
-        if self.export not in ("us", "reexport"):
-            raise ChipsimError(f"export must be 'us' or 'reexport', not {self.export!r}")
+        if self.export not in EXPORTS:
+            raise ChipsimError(f"export must be one of {', '.join(EXPORTS)}, not {self.export!r}")
         if not (isinstance(self.quantity, (int, float)) and self.quantity >= 1):
             raise ChipsimError(f"quantity must be a number >= 1, not {self.quantity!r}")
+        if self.entity_list not in ENTITY_LIST:
+            raise ChipsimError(f"entity_list must be one of {', '.join(ENTITY_LIST)}, not {self.entity_list!r}")
+
+    @property
+    def party(self) -> frozenset:
+        """The screening facts rules read ({party = ...} predicates)."""
+        out = set()
+        if self.entity_list != "none":
+            out.add("entity_list")
+        if self.entity_list == "fn3":
+            out.add("entity_list_fn3")
+        if self.entity_list in ("fn1", "fn4"):  # footnotes that carry a foreign-direct-product rule
+            out.add("entity_list_fdp")
+        if self.military_end_use:
+            out.add("military_end_use")
+        if self.military_intelligence:
+            out.add("military_intelligence")
+        return frozenset(out)
 
 
 @dataclass
@@ -68,8 +97,8 @@ def compile_scenario(scenario: Scenario, as_of=None) -> Compiled:
     day = scenario.as_of(as_of)
     class_rules = [r for r in scenario.classification if rule_in_force(r, day)]
     classes = list(dict.fromkeys([r["class"] for r in class_rules if r["class"] != NOT_CONTROLLED] + [NOT_CONTROLLED]))
-    decisions = [(None, None), (None, None)]
-    severity = [SEVERITY["allowed"], INDET_SEVERITY]
+    decisions = [(None, None), (None, None), (None, None)]  # NLR, indeterminate, no export
+    severity = [SEVERITY["allowed"], INDET_SEVERITY, SEVERITY["allowed"]]
     chains = {}
     for name, rules in scenario.chains.items():
         active = []
@@ -79,9 +108,9 @@ def compile_scenario(scenario: Scenario, as_of=None) -> Compiled:
                 decisions.append((name, rule))
                 severity.append(SEVERITY[rule["outcome"]])
         chains[name] = active
-    names = set()
+    names = {NOT_AN_EXPORT} if NOT_AN_EXPORT in scenario.destination_sets else set()
     for pred in [r["when"] for r in class_rules] + [r["when"] for _, rs in chains.items() for _, r in rs] + \
-            [c["when"] for c in scenario.conditions]:
+            [c["when"] for c in scenario.conditions + scenario.advisories]:
         names |= uses(pred, scenario.predicates, "dest_in") | uses(pred, scenario.predicates, "hq_in")
     return Compiled(scenario, day, class_rules, classes, chains, decisions, np.array(severity, dtype=np.int16),
                     sorted(names))
@@ -108,17 +137,46 @@ def destination_facts(comp: Compiled, codes: list[str], ctx: Context):
     return inverse, dest, hqf, max(len(uniq), 1)
 
 
+CHIP_TEXT = ("chip_id", "eccn")  # chip facts that are names, not numbers or flags
+
+
+def _text_column(chips: pd.DataFrame, name: str) -> np.ndarray:
+    col = chips[name] if name in chips else pd.Series("", index=chips.index)
+    return col.fillna("").astype(str).str.strip().to_numpy(dtype=str)
+
+
 def chip_facts(metrics: pd.DataFrame, chips: pd.DataFrame, ctx: Context):
-    """Chip metrics and flags shaped (1, N, 1)."""
+    """Chip metrics and flags shaped (1, N, 1); flags also carry the chip's id and ECCN as text."""
     def col(values):
         return np.asarray(values, dtype=float)[None, :, None]
 
     m = {name: col(metrics[name]) for name in ("tpp", "pd", "dram_bw_gbps", "io_bw_gbps", "dram_plus_io_gbps", "h100e")}
     m["memory_bw_density_gbps_mm2"] = col(chips["memory_bw_density_gbps_mm2"])
     m["consignment_tpp"] = m["tpp"] * float(ctx.quantity)
-    flags = {"datacenter": chips["datacenter"].fillna(True).to_numpy(dtype=bool)[None, :, None],
-             "hbm_item": (chips["item_type"] == "hbm").to_numpy(dtype=bool)[None, :, None]}
-    return m, flags
+    made_in, designer = _text_column(chips, "made_in"), _text_column(chips, "designer_country")
+    segment = _text_column(chips, "segment")
+    flags = {"datacenter": chips["datacenter"].fillna(True).to_numpy(dtype=bool),
+             "hbm_item": (chips["item_type"] == "hbm").to_numpy(dtype=bool),
+             "consumer": segment == "consumer",
+             # made or designed abroad: US rules reach it through the foreign-direct-product rules
+             "foreign_made": (made_in != "") & (made_in != "US"),
+             "foreign_designed": (designer != "") & (designer != "US"),
+             "chip_id": _text_column(chips, "chip_id"),
+             "eccn": _text_column(chips, "eccn_below_3a090")}
+    out = {k: v[None, :, None] for k, v in flags.items()}
+    # rule readings travel with the metrics (compute_metrics records its conventions)
+    conv = metrics.attrs.get("conventions", {})
+    out["_conventions"] = {"is_informed_scope": conv.get("is_informed_scope", DEFAULT_CONVENTIONS.is_informed_scope)}
+    return m, out
+
+
+def make_facts(comp: Compiled, m: dict, flags: dict, dest: dict, hq: dict, params: dict, ctx: Context,
+               conventions: dict | None = None) -> Facts:
+    """The Facts predicates read, from prepared chip, destination and transaction facts."""
+    return Facts(m, {k: v for k, v in flags.items() if k not in CHIP_TEXT and not k.startswith("_")}, dest, hq, params,
+                 ctx.export,
+                 comp.scenario.predicates, chip={k: flags[k] for k in CHIP_TEXT if k in flags}, party=ctx.party,
+                 conventions=conventions if conventions is not None else flags.get("_conventions", {}))
 
 
 def classify(comp: Compiled, facts: Facts, shape) -> np.ndarray:
@@ -140,8 +198,9 @@ def decide_chain(comp: Compiled, rules, facts: Facts, shape) -> np.ndarray:
         t, f = evaluate(rule["when"], facts)
         if not np.any(t) and np.all(f):
             continue
+        # an unknown rule whose outcome equals what follows changes nothing: name the rule that surely holds
         same = sev[res] == sev[idx]
-        res = np.where(t, idx, np.where(f, res, np.where(same, idx, INDET))).astype(np.int32)
+        res = np.where(t, idx, np.where(f, res, np.where(same, res, INDET))).astype(np.int32)
     return np.broadcast_to(res, shape)
 
 
@@ -159,9 +218,12 @@ def evaluate_points(comp: Compiled, m: dict, flags: dict, dest_facts, ctx: Conte
     shapes = [np.shape(v)[0] for v in params.values()] + [np.shape(v)[0] for v in m.values()]
     n_points = max(shapes) if shapes else 1
     n = next(iter(m.values())).shape[1]
-    facts = Facts(m, flags, dest, hq, params, ctx.export, comp.scenario.predicates)
+    facts = make_facts(comp, m, flags, dest, hq, params, ctx)
     possible = classify(comp, facts, (n_points, n, 1))
-    return possible, decide(comp, facts, possible, (n_points, n, n_classes)), facts
+    final = decide(comp, facts, possible, (n_points, n, n_classes))
+    if NOT_AN_EXPORT in dest:  # the exporting country itself: no export, whatever the chains say
+        final = np.where(dest[NOT_AN_EXPORT], NO_EXPORT, final).astype(np.int32)
+    return possible, final, facts
 
 
 def run(comp: Compiled, metrics, chips, codes, ctx: Context, params: dict | None = None):
@@ -215,16 +277,26 @@ def verdicts(scenario: Scenario, chips: pd.DataFrame, *, destinations=None, as_o
     possible, final, facts, inverse = run(comp, metrics, chips, codes, ctx)
     possible, final = possible[0], final[0]
     n, m = final.shape
-    cond_masks = []
-    for cond in scenario.conditions:
-        if rule_in_force(cond, comp.as_of):
-            t, f = evaluate(cond["when"], facts)
-            t = np.broadcast_to(t, (1, n, len(np.unique(inverse))))[0][:, inverse]
-            u = ~np.broadcast_to(f, (1, n, len(np.unique(inverse))))[0][:, inverse] & ~t
-            cond_masks.append((cond, t, u))
+    n_dest_classes = len(np.unique(inverse))
+
+    def spread(arr):  # (1, N or 1, classes or 1) -> (N, destinations)
+        return np.broadcast_to(arr, (1, n, n_dest_classes))[0][:, inverse]
+
+    rule_ids = np.array([r["id"] if r else "" for _, r in comp.decisions], dtype=object)[final]
+    notes = {"conditions": [], "advisories": []}
+    for key in notes:
+        for cond in getattr(scenario, key):
+            if rule_in_force(cond, comp.as_of):
+                t, f = evaluate(cond["when"], facts)
+                t, u = spread(t), ~spread(f) & ~spread(t)
+                if cond.get("on_rules"):  # a note about one rule's outcome only (e.g. the Sec. 232 duty)
+                    on = np.isin(rule_ids, cond["on_rules"])
+                    t, u = t & on, u & on
+                notes[key].append((cond, t, u))
     chip_ids = chips["chip_id"].to_numpy()
     chip_vals = [{**{k: float(v[0, i, 0]) for k, v in facts.metrics.items()},
-                  **{k: bool(v[0, i, 0]) for k, v in facts.flags.items()}} for i in range(n)]
+                  **{k: bool(v[0, i, 0]) for k, v in facts.flags.items()},
+                  **{k: str(v[0, i, 0]) for k, v in facts.chip.items()}} for i in range(n)]
     # texts are built once per distinct (chip, decision) — a few hundred — then spread over all pairs
     chip_index = np.repeat(np.arange(n), m)
     combo = chip_index.astype(np.int64) * len(comp.decisions) + final.reshape(-1)
@@ -234,12 +306,14 @@ def verdicts(scenario: Scenario, chips: pd.DataFrame, *, destinations=None, as_o
     field = [np.array([t[k] for t in texts] + [None], dtype=object)[:-1][inv] for k in range(6)]
     outcome, policy, exception, rule_id, citation, reason = field
     conditions = pd.Series(np.array(["; ".join(t[6]) for t in texts], dtype=object)[inv])
-    for cond, t, u in cond_masks:
-        text = fill_params(cond["text"], scenario)
-        for mask, shown in ((t.reshape(-1), text), (u.reshape(-1), "possibly: " + text)):
-            if mask.any():
-                cur = conditions[mask]
-                conditions[mask] = cur.where(cur == "", cur + "; ") + shown
+    advisories = pd.Series("", index=conditions.index, dtype=object)
+    for key, column in (("conditions", conditions), ("advisories", advisories)):
+        for cond, t, u in notes[key]:
+            text = fill_params(cond["text"], scenario) + (f" ({cond['citation']})" if key == "advisories" else "")
+            for mask, shown in ((t.reshape(-1), text), (u.reshape(-1), "possibly: " + text)):
+                if mask.any():
+                    cur = column[mask]
+                    column[mask] = cur.where(cur == "", cur + "; ") + shown
     countries = dest_mod.countries()
     codes_arr = np.asarray(codes, dtype=object)
     dest_col = np.tile(codes_arr, n)
@@ -253,7 +327,8 @@ def verdicts(scenario: Scenario, chips: pd.DataFrame, *, destinations=None, as_o
         "destination_name": np.tile(countries["name"].reindex(codes).to_numpy(dtype=object), n),
         "classification": labels[chip_index], "outcome": outcome, "review_policy": policy, "exception": exception,
         "rule": rule_id, "citation": citation, "conditions": conditions.to_numpy(dtype=object), "reason": reason.to_numpy(),
-        "scenario": scenario.id, "as_of": comp.as_of.isoformat()}, columns=VERDICT_COLUMNS)
+        "scenario": scenario.id, "as_of": comp.as_of.isoformat(), "advisories": advisories.to_numpy(dtype=object),
+        "warning": period_warning(scenario, comp.as_of) or ""}, columns=VERDICT_COLUMNS)
 
 
 OUTCOME_WORDS = np.array(["allowed", "exception", "license", "denied"] + ["indeterminate"] * 6, dtype=object)

@@ -1,7 +1,8 @@
 """Structured predicates evaluated in three-valued logic over whole arrays.
 
-A predicate is data — {metric, op, param}, {flag}, {class_in}, {dest_in}, {hq_in}, {export}, {ref}
-combined with all/any/not — never a string of code. Each evaluates to a pair of boolean arrays
+A predicate is data — {metric, op, param}, {flag}, {class_in}, {dest_in}, {hq_in}, {export},
+{chip_in} (items a rule names), {eccn_in} (what the item is below 3A090), {party} (end-user screening),
+{convention} (a reading the law leaves open), {ref} — combined with all/any/not — never a string of code. Each evaluates to a pair of boolean arrays
 (surely true, surely false); where neither holds the answer is unknown because a figure the
 predicate reads is missing. Shapes broadcast as (points, chips, destinations) so one call covers
 a whole sweep grid.
@@ -9,7 +10,7 @@ a whole sweep grid.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -26,8 +27,11 @@ class Facts:
     flags: name -> bool array (1, N, 1)
     dest / hq: set name -> bool array (1, 1, D) (hq: the end user's headquarters country)
     params: name -> float array (P, 1, 1)
-    export: "us" or "reexport"
+    export: "us", "reexport" or "transfer"
     cls: the classification assumed while evaluating a licensing chain (None in classification)
+    chip: chip_id / eccn -> str array (1, N, 1); eccn "" where unknown
+    party: the screening facts that hold for this transaction (e.g. {"entity_list"})
+    conventions: rule readings, e.g. {"is_informed_scope": "below-3a090"}
     """
 
     metrics: dict
@@ -38,6 +42,29 @@ class Facts:
     export: str
     predicates: dict
     cls: str | None = None
+    chip: dict = field(default_factory=dict)
+    party: frozenset = frozenset()
+    conventions: dict = field(default_factory=dict)
+
+
+def names_match(values: np.ndarray, names) -> np.ndarray:
+    """Which values a list of names covers: exact ids, or a prefix ending in '*' (huawei-ascend-910b*)."""
+    values = np.asarray(values, dtype=str)
+    exact = [n for n in names if not n.endswith("*")]
+    hit = np.isin(values, exact)
+    for n in names:
+        if n.endswith("*"):
+            hit = hit | np.char.startswith(values, n[:-1])
+    return hit
+
+
+def eccn_match(values: np.ndarray, codes) -> np.ndarray:
+    """An ECCN matches a code when equal to it or a sub-paragraph of it (3A991.p is in 3A991)."""
+    values = np.asarray(values, dtype=str)
+    hit = np.zeros(values.shape, dtype=bool)
+    for c in codes:
+        hit = hit | (values == c) | np.char.startswith(values, c + ".")
+    return hit
 
 
 def evaluate(pred: dict, facts: Facts):
@@ -75,6 +102,17 @@ def evaluate(pred: dict, facts: Facts):
         return v, ~v
     if "export" in pred:
         return TRUE if facts.export == pred["export"] else FALSE
+    if "chip_in" in pred:
+        v = names_match(facts.chip["chip_id"], pred["chip_in"])
+        return v, ~v
+    if "eccn_in" in pred:
+        codes = facts.chip["eccn"]
+        v = eccn_match(codes, pred["eccn_in"])
+        return v, (codes != "") & ~v
+    if "party" in pred:
+        return TRUE if pred["party"] in facts.party else FALSE
+    if "convention" in pred:
+        return TRUE if facts.conventions.get(pred["convention"]) == pred["is"] else FALSE
     if "ref" in pred:
         return evaluate(facts.predicates[pred["ref"]], facts)
     raise ValueError(f"unknown predicate {pred!r}")  # unreachable: scenarios are checked on load

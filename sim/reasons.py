@@ -11,7 +11,8 @@ import re
 from .reference import holds_metric_only
 from .scenario import NOT_CONTROLLED, Scenario
 
-NLR, INDET = 0, 1  # decision-table rows shared with the engine: no license required / indeterminate
+NLR, INDET, NO_EXPORT = 0, 1, 2  # decision-table rows shared with the engine: no license required /
+# indeterminate / not an export (the "destination" is inside the exporting country)
 
 
 def _fmt(v: float) -> str:
@@ -102,8 +103,17 @@ def verdict_text(comp, d: int, bits: int, chip_vals: dict):
     s = comp.scenario
     why_class = class_reason(comp, bits, chip_vals)
     if d == INDET:
+        names = [c for i, c in enumerate(comp.classes) if (bits >> i) & 1]
+        if NOT_CONTROLLED in names and not chip_vals.get("eccn") and len(names) == 1:
+            return ("indeterminate", "", "", "indeterminate", s.citation,
+                    f"{why_class}; its classification outside 3A090 (EAR99, 3A991, 4A994 or 5A992.c) is not in the "
+                    "table (eccn_below_3a090), and the outcome here depends on it", [])
         return ("indeterminate", "", "", "indeterminate", s.citation,
                 f"{why_class}; the outcome depends on the missing figure", [])
+    if d == NO_EXPORT:
+        return ("allowed", "", "", "no-export", "15 CFR 772.1 ('export', 'United States')",
+                f"no export: the destination is inside the exporting country ({s.exporting_country}); "
+                "export controls do not apply to a sale within it", [])
     if d == NLR:
         names = [c for i, c in enumerate(comp.classes) if (bits >> i) & 1]
         if names == [NOT_CONTROLLED]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 from .destinations import ear_country, set_members
+from .predicates import eccn_match, names_match
 from .scenario import NOT_CONTROLLED, SEVERITY, Scenario, rule_in_force
 
 INDETERMINATE = "indeterminate"
@@ -19,14 +20,23 @@ INDETERMINATE = "indeterminate"
 FACT_METRICS = ("tpp", "pd", "dram_bw_gbps", "io_bw_gbps", "dram_plus_io_gbps", "h100e")
 
 
+def _text(chip_row, name: str) -> str:
+    v = chip_row.get(name, "")
+    return "" if v is None or v != v else str(v).strip()
+
+
 def chip_record(metrics_row, chip_row, quantity: float = 1.0) -> dict:
-    """One chip's facts as this evaluator reads them: metrics, HBM density, consignment TPP, flags."""
+    """One chip's facts as this evaluator reads them: metrics, HBM density, consignment TPP, flags, names."""
     record = {k: float(metrics_row[k]) for k in FACT_METRICS}
     density = chip_row.get("memory_bw_density_gbps_mm2")
+    made_in, designer = _text(chip_row, "made_in"), _text(chip_row, "designer_country")
     record.update(memory_bw_density_gbps_mm2=float("nan") if density is None else float(density),
                   consignment_tpp=record["tpp"] * quantity,
                   datacenter=bool(chip_row["datacenter"]) if chip_row["datacenter"] == chip_row["datacenter"] else True,
-                  hbm_item=chip_row.get("item_type") == "hbm")
+                  hbm_item=chip_row.get("item_type") == "hbm",
+                  consumer=_text(chip_row, "segment") == "consumer",
+                  foreign_made=made_in not in ("", "US"), foreign_designed=designer not in ("", "US"),
+                  chip_id=_text(chip_row, "chip_id"), eccn=_text(chip_row, "eccn_below_3a090"))
     return record
 
 
@@ -73,11 +83,20 @@ def holds(pred: dict, chip: dict, pair: dict, scenario: Scenario, cls: str | Non
         return pair["hq"] in pair["sets"][pred["hq_in"]]
     if "export" in pred:
         return pair["export"] == pred["export"]
+    if "chip_in" in pred:
+        return bool(names_match([chip.get("chip_id", "")], pred["chip_in"])[0])
+    if "eccn_in" in pred:
+        eccn = chip.get("eccn", "")
+        return None if not eccn else bool(eccn_match([eccn], pred["eccn_in"])[0])
+    if "party" in pred:
+        return pred["party"] in pair.get("party", ())
+    if "convention" in pred:
+        return pair.get("conventions", {}).get(pred["convention"]) == pred["is"]
     raise ValueError(f"unknown predicate {pred!r}")
 
 
 def holds_metric_only(pred: dict, chip: dict, scenario: Scenario):
-    """Truth of a predicate that reads only chip metrics (used to explain classification)."""
+    """Truth of a predicate that reads only chip facts (used to explain classification)."""
     return holds(pred, chip, {"dest": None, "hq": None, "sets": {}, "export": "us"}, scenario, None)
 
 
@@ -105,7 +124,7 @@ def _chain_rule(rules, chip, pair, scenario, cls):
             return rule
         if v is None:
             rest = _chain_rule(rules[i + 1:], chip, pair, scenario, cls)
-            return rule if _outcome(rest) == rule["outcome"] else INDETERMINATE
+            return rest if _outcome(rest) == rule["outcome"] else INDETERMINATE
     return None
 
 
@@ -117,12 +136,20 @@ def _outcome(rule) -> str:
     return rule["outcome"]
 
 
-def decide(scenario: Scenario, chip: dict, dest: str, day, *, hq: str | None = None, export: str = "us"):
-    """(outcome, deciding rule id or '') for one chip and one destination."""
+def decide(scenario: Scenario, chip: dict, dest: str, day, *, hq: str | None = None, export: str = "us",
+           party=frozenset(), conventions: dict | None = None):
+    """(outcome, deciding rule id or '') for one chip and one destination.
+
+    party: screening facts ({"entity_list", "military_end_use", ...}); conventions: rule readings
+    such as {"is_informed_scope": "all"} (default: the engine's defaults).
+    """
     ear_dest = str(ear_country([dest])[0])
     ear_hq = ear_dest if hq is None else str(ear_country([hq])[0])
     sets = {name: set_members(spec, day) for name, spec in scenario.destination_sets.items()}
-    pair = {"dest": ear_dest, "hq": ear_hq, "sets": sets, "export": export}
+    if ear_dest in sets.get("not_an_export", ()):
+        return "allowed", "no-export"
+    pair = {"dest": ear_dest, "hq": ear_hq, "sets": sets, "export": export, "party": frozenset(party),
+            "conventions": {"is_informed_scope": "below-3a090", **(conventions or {})}}
     classes = possible_classes(scenario, chip, day)
     best = None
     for rules in scenario.chains.values():

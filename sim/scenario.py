@@ -35,8 +35,13 @@ NOT_CONTROLLED = "not controlled"
 OPS = (">=", ">", "<", "<=")
 METRICS = ("tpp", "pd", "dram_bw_gbps", "io_bw_gbps", "dram_plus_io_gbps", "memory_bw_density_gbps_mm2",
            "consignment_tpp", "h100e")
-FLAGS = ("datacenter", "hbm_item")
-EXPORTS = ("us", "reexport")
+FLAGS = ("datacenter", "hbm_item", "consumer", "foreign_made", "foreign_designed")
+EXPORTS = ("us", "reexport", "transfer")
+# what the transaction says about the parties (end-user screening; 15 CFR 744.11, 744.21, 744.22)
+PARTIES = ("entity_list", "entity_list_fn3", "entity_list_fdp", "military_end_use", "military_intelligence")
+# readings the regulation leaves open that change a rule's reach, not a metric (sim/conventions.py)
+RULE_CONVENTIONS = {"is_informed_scope": ("below-3a090", "all")}
+LAYERS_DIR = RULES_DIR / "layers"
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,15 @@ class Parameter:
     @property
     def edited(self) -> bool:
         return self.preset_value is not None and self.value != self.preset_value
+
+
+@dataclass(frozen=True)
+class Phase:
+    """A dated stage inside one preset (the April 2025 letters, then the licences of August 2025)."""
+
+    id: str
+    label: str
+    start: dt.date
 
 
 @dataclass
@@ -79,6 +93,16 @@ class Scenario:
     source: str = ""
     lineage: tuple[str, ...] = ()
     edits: dict[str, float] = field(default_factory=dict)
+    advisories: list[dict] = field(default_factory=list)  # notes that never change an outcome (GP10, FDP reach)
+    phases: list[Phase] = field(default_factory=list)
+    exporting_country: str = "US"  # a "destination" equal to it is no export at all
+    layers: tuple[str, ...] = ()
+
+    def phase(self, pid: str) -> Phase:
+        for ph in self.phases:
+            if ph.id == pid:
+                return ph
+        raise unknown_name(f"phase of {self.id}", pid, [ph.id for ph in self.phases])
 
     @property
     def status_label(self) -> str:
@@ -222,11 +246,15 @@ def _parameter(name: str, entry, base: Parameter | None, err) -> Parameter:
     return Parameter(name=name, **fields)
 
 
+TOP_LEVEL = {"id", "title", "effective", "status", "citation", "evidence", "notes", "default_as_of", "series", "extends",
+             "parameters", "destination_sets", "predicates", "classification", "chains", "conditions", "remove",
+             "advisories", "phases", "layers", "exporting_country"}
+LAYER_KEYS = {"title", "citation", "notes", "parameters", "destination_sets", "predicates", "chains", "conditions", "advisories"}
+
+
 def _build(data: dict, text: str, source: str, stack: tuple[str, ...]) -> Scenario:
     err = _FileError(source, text)
-    known = {"id", "title", "effective", "status", "citation", "evidence", "notes", "default_as_of", "series", "extends",
-             "parameters", "destination_sets", "predicates", "classification", "chains", "conditions", "remove"}
-    extra = set(data) - known
+    extra = set(data) - TOP_LEVEL
     if extra:
         raise err(f"unknown top-level key(s): {', '.join(sorted(extra))}", sorted(extra)[0])
     if "id" not in data or not isinstance(data["id"], str) or not data["id"].strip():
@@ -238,7 +266,8 @@ def _build(data: dict, text: str, source: str, stack: tuple[str, ...]) -> Scenar
             raise err(f"scenario {sid!r} extends itself", "extends")
         base = load_scenario(base_id, _stack=stack)
         scenario = replace(base, parameters=dict(base.parameters), destination_sets=dict(base.destination_sets),
-                           predicates=dict(base.predicates), chains=dict(base.chains), edits=dict(base.edits))
+                           predicates=dict(base.predicates), chains=dict(base.chains), edits=dict(base.edits),
+                           phases=[] if "phases" in data else list(base.phases))
         scenario.lineage = (base_id,) + base.lineage
     else:
         for required in ("title", "effective", "status", "citation"):
@@ -262,7 +291,47 @@ def _build(data: dict, text: str, source: str, stack: tuple[str, ...]) -> Scenar
     scenario.series = str(data.get("series", "" if base_id else scenario.series))
     if "default_as_of" in data:
         scenario.default_as_of = parse_date(data["default_as_of"], f"{source}: default_as_of") if data["default_as_of"] else None
+    if "exporting_country" in data:
+        scenario.exporting_country = str(data["exporting_country"]).upper()
+    layers = data.get("layers", [])
+    if not isinstance(layers, list) or not all(isinstance(n, str) for n in layers):
+        raise err("'layers' must be a list of layer names (files in sim/rules/layers/)", "layers")
+    for name in layers:
+        _apply_layer(scenario, name, err)
+    _merge_content(scenario, data, err, base_id, source)
+    scenario.phases = _phases(data.get("phases"), err, source) if "phases" in data else scenario.phases
+    _check(scenario, err)
+    return scenario
 
+
+def _phases(raw, err, source: str) -> list[Phase]:
+    if not isinstance(raw, list) or not all(isinstance(p, dict) for p in raw):
+        raise err("'phases' must be an array of tables ([[phases]] with id, from, label)", "phases")
+    out = []
+    for ph in raw:
+        if not isinstance(ph.get("id"), str) or "from" not in ph:
+            raise err("every phase needs an id (a string) and a from date", "phases")
+        out.append(Phase(ph["id"], str(ph.get("label", ph["id"])), parse_date(ph["from"], f"{source}: phase {ph['id']}")))
+    return sorted(out, key=lambda p: p.start)
+
+
+def _apply_layer(scenario: Scenario, name: str, err) -> None:
+    """Merge a shared layer (rules that sit around every preset, e.g. the Part 746 embargoes)."""
+    path = LAYERS_DIR / f"{name}.toml"
+    if not path.is_file():
+        known = sorted(p.stem for p in LAYERS_DIR.glob("*.toml"))
+        raise err(f"unknown layer {name!r}; known layers: {', '.join(known) or 'none'}", "layers")
+    data, text = _read_toml(path)
+    layer_err = _FileError(f"sim/rules/layers/{name}.toml", text)
+    extra = set(data) - LAYER_KEYS
+    if extra:
+        raise layer_err(f"unknown top-level key(s) in a layer: {', '.join(sorted(extra))}", sorted(extra)[0])
+    _merge_content(scenario, data, layer_err, None, layer_err.source)
+    scenario.layers = tuple(dict.fromkeys(scenario.layers + (name,)))
+
+
+def _merge_content(scenario: Scenario, data: dict, err, base_id, source: str) -> None:
+    """Parameters, sets, predicates and rules of one file merged into `scenario` (by name / by rule id)."""
     params = data.get("parameters", {})
     if not isinstance(params, dict):
         raise err("'parameters' must be a table of name = value or name = {value, unit, ...}", "parameters")
@@ -296,10 +365,9 @@ def _build(data: dict, text: str, source: str, stack: tuple[str, ...]) -> Scenar
     for name, rules in chains.items():
         scenario.chains[name] = _merge_rules(scenario.chains.get(name, []), rules, err, f"chain '{name}'")
     scenario.chains = {k: [r for r in v if r["id"] not in removed] for k, v in scenario.chains.items()}
-    scenario.conditions = [r for r in _merge_rules(scenario.conditions, data.get("conditions", []), err, "condition")
-                           if r["id"] not in removed]
-    _check(scenario, err)
-    return scenario
+    for key in ("conditions", "advisories"):
+        merged = _merge_rules(getattr(scenario, key), data.get(key, []), err, key.rstrip("s"))
+        setattr(scenario, key, [r for r in merged if r["id"] not in removed])
 
 
 def _keys_used(pred, predicates: dict, seen=()) -> set:
@@ -314,7 +382,8 @@ def _keys_used(pred, predicates: dict, seen=()) -> set:
     if "ref" in pred:
         name = pred["ref"]
         return set() if name in seen else _keys_used(predicates.get(name), predicates, seen + (name,))
-    return set(pred) & {"metric", "flag", "class_in", "dest_in", "hq_in", "export"}
+    return set(pred) & {"metric", "flag", "class_in", "dest_in", "hq_in", "export", "chip_in", "eccn_in", "party",
+                        "convention"}
 
 
 def _refs(pred) -> list[str]:
@@ -370,11 +439,24 @@ def _check(s: Scenario, err) -> None:
         elif "export" in pred:
             if pred["export"] not in EXPORTS:
                 raise err(f"{where}: export must be one of {', '.join(EXPORTS)}", where)
+        elif "chip_in" in pred or "eccn_in" in pred:
+            key = "chip_in" if "chip_in" in pred else "eccn_in"
+            if not isinstance(pred[key], list) or not pred[key] or not all(isinstance(c, str) and c for c in pred[key]):
+                raise err(f"{where}: {key} needs a non-empty list of {'chip ids' if key == 'chip_in' else 'ECCNs'}", where)
+        elif "party" in pred:
+            if pred["party"] not in PARTIES:
+                raise err(f"{where}: party must be one of {', '.join(PARTIES)}, not {pred['party']!r}", where)
+        elif "convention" in pred:
+            allowed = RULE_CONVENTIONS.get(pred["convention"])
+            if allowed is None or pred.get("is") not in allowed:
+                raise err(f"{where}: convention must be one of {', '.join(RULE_CONVENTIONS)} with is = one of its values "
+                          f"({'; '.join(k + ': ' + ', '.join(v) for k, v in RULE_CONVENTIONS.items())})", where)
         elif "ref" in pred:
             if pred["ref"] not in s.predicates:
                 raise unknown_name(f"named predicate referenced by {where}", str(pred["ref"]), s.predicates)
         else:
-            raise err(f"{where}: unknown condition {sorted(pred)}; expected all/any/not/metric/flag/class_in/dest_in/hq_in/export/ref", where)
+            raise err(f"{where}: unknown condition {sorted(pred)}; expected all/any/not/metric/flag/class_in/dest_in/hq_in/"
+                      "export/chip_in/eccn_in/party/convention/ref", where)
 
     def require(item: dict, keys, what: str):
         for key in keys:
@@ -391,7 +473,7 @@ def _check(s: Scenario, err) -> None:
             todo.extend((r, path + (current,)) for r in _refs(s.predicates.get(current, {})))
     for rule in s.classification:
         check_pred(rule["when"], f"classification rule {rule['id']}")
-        about_pair = {"dest_in", "hq_in", "export", "class_in"} & _keys_used(rule["when"], s.predicates)
+        about_pair = {"dest_in", "hq_in", "export", "class_in", "party"} & _keys_used(rule["when"], s.predicates)
         if about_pair:
             raise err(f"classification rule {rule['id']} may read only chip figures and flags, not {sorted(about_pair)[0]}"
                       " (destinations belong in the licensing chains)", rule["id"])
@@ -401,9 +483,12 @@ def _check(s: Scenario, err) -> None:
             if rule["outcome"] not in SEVERITY:
                 raise err(f"rule {rule['id']}: outcome must be one of {', '.join(SEVERITY)}, not {rule['outcome']!r}", rule["id"])
             check_pred(rule["when"], f"rule {rule['id']}")
-    for cond in s.conditions:
-        require(cond, ("id", "when", "text", "citation"), "condition")
+    for cond in s.conditions + s.advisories:
+        require(cond, ("id", "when", "text", "citation"), "condition or advisory")
         check_pred(cond["when"], f"condition {cond['id']}")
+        on_rules = cond.get("on_rules", [])
+        if not isinstance(on_rules, list) or not all(isinstance(r, str) for r in on_rules):
+            raise err(f"condition {cond['id']}: on_rules must be a list of rule ids", cond["id"])
     for name, spec in s.destination_sets.items():
         if not isinstance(spec, dict) or "any" not in spec:
             raise err(f"destination set {name} needs 'any' (a list of groups or ISO codes)", name)
@@ -452,6 +537,44 @@ def in_force_on(day) -> Scenario:
         raise ChipsimError(f"no chip export rule in chipsim is in force on {day}; the first is "
                            f"{chain[0].id} from {chain[0].effective}")
     return live[-1]
+
+
+def _preset_of(scenario: Scenario) -> Scenario | None:
+    """The bundled preset a scenario is (or is a variant of), for its dates."""
+    for pid in (scenario.id,) + scenario.lineage:
+        if pid in preset_files():
+            return _load_preset(pid)
+    return None
+
+
+def superseded_by(scenario: Scenario) -> Scenario | None:
+    """The next preset of the same enforced series, if any: the rule that replaced this one."""
+    own = _preset_of(scenario)
+    if own is None or own.series != "us-enforced":
+        return None
+    later = sorted((s for s in all_presets() if s.series == own.series and s.effective > own.effective),
+                   key=lambda s: s.effective)
+    return later[0] if later else None
+
+
+def period_warning(scenario: Scenario, day) -> str | None:
+    """A warning when a preset is evaluated outside its period (it still runs: what-ifs are useful)."""
+    day = scenario.as_of(day)
+    own = _preset_of(scenario) or scenario
+    name = scenario.id if scenario.id == own.id else f"{scenario.id} (variant of {own.id})"
+    if day < own.effective:
+        return (f"{name} took effect on {own.effective}; evaluated as of {day} it shows what these rules would have "
+                f"given then, not the law of that day")
+    nxt = superseded_by(scenario)
+    if nxt is not None and day >= nxt.effective:
+        return (f"{name} was superseded on {nxt.effective} by {nxt.id}; evaluated as of {day} it shows the old rules, "
+                f"not the law of that day")
+    return None
+
+
+def phase_day(scenario: Scenario, pid: str) -> dt.date:
+    """The date that evaluates one phase of a preset (its first day)."""
+    return scenario.phase(pid).start
 
 
 def rule_in_force(rule: dict, day: dt.date) -> bool:
