@@ -160,8 +160,10 @@ def explain(chip_id: str, destination: str, scenario=None, *, as_of=None, overri
     comp = compile_scenario(s, day)
     ear = str(dest_mod.ear_country([dest])[0])
     hq = ear if ctx.hq is None else str(dest_mod.ear_country([ctx.hq])[0])
+    kind = {"us": "export from the US", "reexport": "reexport from abroad", "transfer": "in-country transfer"}[ctx.export]
+    screening = ", ".join(sorted(ctx.party)) or "nobody listed, no military or military-intelligence end use (assumed)"
     lines += ["", f"destination {dest}" + (" (evaluated as China)" if ear != dest else "") +
-              f"; end user headquartered in {hq}; export from {'the US' if ctx.export == 'us' else 'abroad (reexport)'}"]
+              f"; end user headquartered in {hq}; {kind}", f"  end-user screening: {screening}"]
     for name in comp.set_names:
         members = dest_mod.set_members(s.destination_sets[name], day)
         label = s.destination_sets[name].get("label", name)
@@ -177,8 +179,13 @@ def explain(chip_id: str, destination: str, scenario=None, *, as_of=None, overri
               f"  rule {verdict['rule']}: {verdict['citation']}", f"  reason: {verdict['reason']}"]
     if verdict["conditions"]:
         lines.append(f"  conditions: {verdict['conditions']}")
+    if verdict["advisories"]:
+        lines.append(f"  advisories: {verdict['advisories']}")
+    if verdict["warning"]:
+        lines.append(f"  WARNING: {verdict['warning']}")
     if cited:
         lines += ["", "parameters read:"]
         lines += [f"  {p.name} = {p.value:g} {p.unit} — {p.label}; {p.citation}" for p in cited.values()]
-    lines += ["", "Not legal advice: end-use, end-user (Entity List) and is-informed obligations are outside this model."]
+    lines += ["", "Not legal advice. Entity List, military end-use and end-user rules are applied only as the transaction "
+              "states them (chipsim cannot screen a party); the is-informed letters are unpublished and modelled as reported."]
     return "\n".join(lines)

@@ -236,6 +236,25 @@ def run(comp: Compiled, metrics, chips, codes, ctx: Context, params: dict | None
     return possible[..., 0], final[..., inverse], facts, inverse
 
 
+def evaluate_over_classes(comp: Compiled, pred: dict, facts: Facts, possible: np.ndarray):
+    """(surely true, surely false) of a predicate that may read the class: it must hold for every class
+    the chip may have (conditions and advisories such as "a 5A992.c item below 3A090")."""
+    t_all, f_all = None, None
+    for k, cls in enumerate(comp.classes):
+        mask = ((possible >> k) & 1).astype(bool)
+        if not mask.any():
+            continue
+        facts.cls = cls
+        t, f = evaluate(pred, facts)
+        t, f = t | ~mask, f | ~mask  # a class the chip cannot have does not count
+        t_all = t if t_all is None else t_all & t
+        f_all = f if f_all is None else f_all & f
+    facts.cls = None
+    if t_all is None:
+        return evaluate(pred, facts)
+    return t_all, f_all
+
+
 def decide(comp: Compiled, facts: Facts, possible: np.ndarray, shape) -> np.ndarray:
     """Most restrictive decision over chains, each resolved over the chip's possible classes."""
     sev = comp.severity
@@ -287,7 +306,7 @@ def verdicts(scenario: Scenario, chips: pd.DataFrame, *, destinations=None, as_o
     for key in notes:
         for cond in getattr(scenario, key):
             if rule_in_force(cond, comp.as_of):
-                t, f = evaluate(cond["when"], facts)
+                t, f = evaluate_over_classes(comp, cond["when"], facts, possible[None, :, None])
                 t, u = spread(t), ~spread(f) & ~spread(t)
                 if cond.get("on_rules"):  # a note about one rule's outcome only (e.g. the Sec. 232 duty)
                     on = np.isin(rule_ids, cond["on_rules"])

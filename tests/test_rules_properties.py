@@ -5,7 +5,10 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from dataclasses import replace
+
 from sim import load_chips, parse_chips
+from sim.conventions import MetricConventions
 from sim.destinations import countries
 from sim.engine import Context, outcome_matrix
 from sim.metrics import compute_metrics
@@ -15,7 +18,8 @@ from conftest import chip_csv
 
 RANK = {"allowed": 0, "exception": 1, "license": 2, "denied": 3}
 ALL_DEST = list(countries().index)
-PROBE_DEST = ["CN", "HK", "MO", "RU", "SA", "AE", "IL", "KH", "NI", "VN", "FR", "JP", "TW", "BR", "IN", "US", "CU", "KP"]
+PROBE_DEST = ["CN", "HK", "MO", "RU", "SA", "AE", "IL", "KH", "NI", "VN", "FR", "JP", "TW", "BR", "IN", "US", "CU", "KP",
+              "IR", "SY", "BY", "VE", "MM", "UA-43", "UA-LPR", "PR", "MY"]
 PRESET_PARAMS = [(p, k) for p in preset_ids() for k in load_scenario(p).parameters]
 
 figure = st.one_of(st.none(), st.floats(min_value=0, max_value=5000, allow_nan=False).map(lambda x: round(x, 1)))
@@ -34,8 +38,22 @@ def chip_rows(draw, n=4):
             "datacenter": draw(st.sampled_from(["true", "false"])),
             "item_type": draw(st.sampled_from(["", "processor", "hbm"])),
             "memory_bw_density_gbps_mm2": draw(st.one_of(st.none(), st.floats(0, 6).map(lambda x: round(x, 2)))),
+            "eccn_below_3a090": draw(st.sampled_from(["", "EAR99", "3A991.p", "4A994.l", "5A992.c"])),
+            "segment": draw(st.sampled_from(["datacenter", "consumer", "workstation"])),
+            "made_in": draw(st.sampled_from(["", "US", "TW", "CN"])),
+            "designer_country": draw(st.sampled_from(["", "US", "CN"])),
         })
     return parse_chips(chip_csv(*rows), name="random")
+
+
+@st.composite
+def transactions(draw):
+    """A random transaction, screening results included."""
+    return Context(hq=draw(st.sampled_from([None, "CN", "DE", "MO", "RU"])),
+                   export=draw(st.sampled_from(["us", "reexport", "transfer"])),
+                   quantity=draw(st.sampled_from([1, 1000, 100000])),
+                   entity_list=draw(st.sampled_from(["none", "none", "listed", "fn1", "fn3"])),
+                   military_end_use=draw(st.booleans()), military_intelligence=draw(st.booleans()))
 
 
 def ranks(frame):
@@ -81,22 +99,41 @@ def test_overlay_states_only_its_change(tmp_path):
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.sampled_from(preset_ids()), chip_rows(4), st.lists(st.sampled_from(ALL_DEST), min_size=1, max_size=6, unique=True),
-       st.dictionaries(st.integers(0, 30), st.floats(0.3, 3.0), max_size=3), st.sampled_from([None, "CN", "DE", "MO"]),
-       st.booleans(), st.sampled_from(["2023-06-01", "2024-05-01", "2025-09-01", "2026-03-01", None]))
-def test_vectorised_engine_equals_scalar_reference(preset, chips, dests, scale, hq, reexport, as_of):
+@given(st.sampled_from(preset_ids()), chip_rows(4), st.lists(st.sampled_from(PROBE_DEST), min_size=1, max_size=6, unique=True),
+       st.dictionaries(st.integers(0, 30), st.floats(0.3, 3.0), max_size=3), transactions(),
+       st.sampled_from(["2023-06-01", "2024-05-01", "2025-09-01", "2026-03-01", None]),
+       st.sampled_from(["below-3a090", "all"]))
+def test_vectorised_engine_equals_scalar_reference(preset, chips, dests, scale, ctx, as_of, scope):
     s = load_scenario(preset)
     names = list(s.parameters)
     s = s.with_values({names[i % len(names)]: s.parameters[names[i % len(names)]].value * f for i, f in scale.items()})
-    ctx = Context(hq=hq, export="reexport" if reexport else "us")
-    fast = outcome_matrix(s, chips, dests, as_of=as_of, ctx=ctx)
-    metrics = compute_metrics(chips)
+    conv = MetricConventions(is_informed_scope=scope)
+    fast = outcome_matrix(s, chips, dests, as_of=as_of, ctx=ctx, conv=conv)
+    metrics = compute_metrics(chips, conv)
     day = s.as_of(as_of)
     for i, row in chips.iterrows():
-        chip = chip_record(metrics.loc[i], row)
+        chip = chip_record(metrics.loc[i], row, ctx.quantity)
         for d in dests:
-            slow, _ = decide(s, chip, d, day, hq=hq, export=ctx.export)
-            assert fast.loc[row["chip_id"], d] == slow, (row["chip_id"], d, preset)
+            slow, _ = decide(s, chip, d, day, hq=ctx.hq, export=ctx.export, party=ctx.party,
+                             conventions={"is_informed_scope": scope})
+            assert fast.loc[row["chip_id"], d] == slow, (row["chip_id"], d, preset, ctx)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(preset_ids()), chip_rows(5), transactions(),
+       st.sampled_from(["2023-01-10", "2024-05-01", "2025-09-01", "2025-09-02", "2026-08-01", None]))
+def test_embargo_and_screening_layers_never_loosen_an_outcome(preset, chips, ctx, as_of):
+    with_layers = load_scenario(preset)
+    without = replace(with_layers, chains={k: v for k, v in with_layers.chains.items() if k not in ("embargo", "party")})
+    table = pd.concat([load_chips(), chips], ignore_index=True)
+    after = ranks(outcome_matrix(with_layers, table, PROBE_DEST, as_of=as_of, ctx=ctx))
+    before = ranks(outcome_matrix(without, table, PROBE_DEST, as_of=as_of, ctx=ctx))
+    both = before.notna() & after.notna()
+    looser = both & (after < before)
+    assert not looser.to_numpy().any(), looser.stack()[lambda s: s].index.tolist()[:5]
+    # and every embargoed destination is at least a license for every chip the layer decides
+    embargoed = [d for d in ("IR", "KP", "CU", "UA-43") if d in after]
+    assert (after[embargoed].dropna() >= 1).to_numpy().all()
 
 
 def test_bundled_table_vectorised_equals_scalar_everywhere_for_probe_destinations():
