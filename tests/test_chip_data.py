@@ -151,7 +151,8 @@ def test_ranges_are_ordered(table):
 
 # --- sources a lawyer can follow ------------------------------------------------------------------
 
-BANNED = ("aiwiki", "grokipedia", "clawkipedia", "screenhacker", "saulelectric", "/work/")
+BANNED = ("aiwiki", "grokipedia", "clawkipedia", "screenhacker", "saulelectric", "/work/",
+          "sysrqmts", "technical.city", "topcpu.net", "fpsbench", "cronfeed", "juanzhizmbwg", "3dtested")
 
 
 def test_no_ai_wiki_mirror_or_local_path_is_cited(raw):
