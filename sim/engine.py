@@ -20,8 +20,8 @@ import pandas as pd
 from . import destinations as dest_mod
 from .conventions import DEFAULT_CONVENTIONS, MetricConventions
 from .errors import ChipsimError
-from .metrics import compute_metrics
-from .predicates import Facts, evaluate, uses
+from .metrics import RANGED_METRICS, compute_metrics
+from .predicates import HI, Facts, evaluate, uses
 from .reasons import INDET, NLR, NO_EXPORT, class_label, fill_params, verdict_text
 from .scenario import EXPORTS, NOT_CONTROLLED, SEVERITY, Scenario, period_warning, rule_in_force
 
@@ -150,9 +150,12 @@ def chip_facts(metrics: pd.DataFrame, chips: pd.DataFrame, ctx: Context):
     def col(values):
         return np.asarray(values, dtype=float)[None, :, None]
 
-    m = {name: col(metrics[name]) for name in ("tpp", "pd", "dram_bw_gbps", "io_bw_gbps", "dram_plus_io_gbps", "h100e")}
+    # each ranged metric as its low (NAME) and high (NAME:hi); a point figure has low == high
+    m = {}
+    for name in RANGED_METRICS:
+        m[name], m[name + HI] = col(metrics[f"{name}_low"]), col(metrics[f"{name}_high"])
     m["memory_bw_density_gbps_mm2"] = col(chips["memory_bw_density_gbps_mm2"])
-    m["consignment_tpp"] = m["tpp"] * float(ctx.quantity)
+    m["consignment_tpp"], m["consignment_tpp" + HI] = m["tpp"] * float(ctx.quantity), m["tpp" + HI] * float(ctx.quantity)
     made_in, designer = _text_column(chips, "made_in"), _text_column(chips, "designer_country")
     segment = _text_column(chips, "segment")
     flags = {"datacenter": chips["datacenter"].fillna(True).to_numpy(dtype=bool),
@@ -173,9 +176,12 @@ def chip_facts(metrics: pd.DataFrame, chips: pd.DataFrame, ctx: Context):
 def make_facts(comp: Compiled, m: dict, flags: dict, dest: dict, hq: dict, params: dict, ctx: Context,
                conventions: dict | None = None) -> Facts:
     """The Facts predicates read, from prepared chip, destination and transaction facts."""
-    return Facts(m, {k: v for k, v in flags.items() if k not in CHIP_TEXT and not k.startswith("_")}, dest, hq, params,
+    low = {k: v for k, v in m.items() if not k.endswith(HI)}
+    high = {k[: -len(HI)]: v for k, v in m.items() if k.endswith(HI)}
+    return Facts(low, {k: v for k, v in flags.items() if k not in CHIP_TEXT and not k.startswith("_")}, dest, hq, params,
                  ctx.export,
                  comp.scenario.predicates, chip={k: flags[k] for k in CHIP_TEXT if k in flags}, party=ctx.party,
+                 metrics_hi=high,
                  conventions=conventions if conventions is not None else flags.get("_conventions", {}))
 
 
@@ -314,6 +320,7 @@ def verdicts(scenario: Scenario, chips: pd.DataFrame, *, destinations=None, as_o
                 notes[key].append((cond, t, u))
     chip_ids = chips["chip_id"].to_numpy()
     chip_vals = [{**{k: float(v[0, i, 0]) for k, v in facts.metrics.items()},
+                  **{k + HI: float(v[0, i, 0]) for k, v in facts.metrics_hi.items()},
                   **{k: bool(v[0, i, 0]) for k, v in facts.flags.items()},
                   **{k: str(v[0, i, 0]) for k, v in facts.chip.items()}} for i in range(n)]
     # texts are built once per distinct (chip, decision) — a few hundred — then spread over all pairs

@@ -23,7 +23,8 @@ FALSE = (np.bool_(False), np.bool_(True))
 class Facts:
     """What predicates read, already shaped for broadcasting.
 
-    metrics: name -> float array (1, N, 1), NaN where unknown
+    metrics: name -> float array (1, N, 1), NaN where unknown; the low end where a figure is a range
+    metrics_hi: name -> the high end of a ranged metric (absent: the metric is a point, high = low)
     flags: name -> bool array (1, N, 1)
     dest / hq: set name -> bool array (1, 1, D) (hq: the end user's headquarters country)
     params: name -> float array (P, 1, 1)
@@ -45,6 +46,21 @@ class Facts:
     chip: dict = field(default_factory=dict)
     party: frozenset = frozenset()
     conventions: dict = field(default_factory=dict)
+    metrics_hi: dict = field(default_factory=dict)
+
+
+HI = ":hi"  # suffix of a metric's high end in flat dicts of chip figures
+
+
+def compare_interval(low, high, op: str, limit):
+    """(surely true, surely false) of "figure op limit" for a figure known to lie in [low, high].
+
+    True when the whole range satisfies the comparison, false when none of it does; a point figure
+    (low == high) gives the plain comparison, and NaN (unknown) gives neither.
+    """
+    if op in (">=", ">"):
+        return _COMPARE[op](low, limit), ~_COMPARE[op](high, limit) & ~np.isnan(high)
+    return _COMPARE[op](high, limit), ~_COMPARE[op](low, limit) & ~np.isnan(low)
 
 
 def names_match(values: np.ndarray, names) -> np.ndarray:
@@ -85,10 +101,8 @@ def evaluate(pred: dict, facts: Facts):
         t, f = evaluate(pred["not"], facts)
         return f, t
     if "metric" in pred:
-        values = facts.metrics[pred["metric"]]
-        limit = facts.params[pred["param"]]
-        t = _COMPARE[pred["op"]](values, limit)
-        return t, ~np.isnan(values) & ~t
+        low = facts.metrics[pred["metric"]]
+        return compare_interval(low, facts.metrics_hi.get(pred["metric"], low), pred["op"], facts.params[pred["param"]])
     if "flag" in pred:
         v = facts.flags[pred["flag"]] == pred.get("is", True)
         return v, ~v

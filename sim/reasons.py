@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 
-from .reference import holds_metric_only
+from .predicates import HI
+from .reference import could_hold, holds_metric_only
 from .scenario import NOT_CONTROLLED, Scenario
 
 NLR, INDET, NO_EXPORT = 0, 1, 2  # decision-table rows shared with the engine: no license required /
@@ -31,12 +32,29 @@ METRIC_LABEL = {"tpp": "TPP", "pd": "PD", "dram_bw_gbps": "DRAM", "io_bw_gbps": 
 _NEGATE = {">=": "<", ">": "<=", "<": ">=", "<=": ">"}
 
 
-def leaf_text(leaf: dict, value: float, limit: float, holds: bool | None) -> str:
+def range_text(low: float, high: float) -> str:
+    """A figure as text: a point, a range "5.1–6.8", or a one-sided bound "≥ 7.33"."""
+    if low != low or high != high:
+        return "unknown"
+    if low == high:
+        return _fmt(low)
+    if high == float("inf"):
+        return f"≥ {_fmt(low)}"
+    if low == 0:
+        return f"≤ {_fmt(high)}"
+    return f"{_fmt(low)}–{_fmt(high)}"
+
+
+def leaf_text(leaf: dict, value: float, limit: float, holds: bool | None, high: float | None = None) -> str:
     op = leaf["op"] if holds is not False else _NEGATE[leaf["op"]]
     unit = " GB/s" if leaf["metric"].endswith("gbps") else ""
+    high = value if high is None else high
+    label = METRIC_LABEL[leaf["metric"]]
     if holds is None:
-        return f"{METRIC_LABEL[leaf['metric']]} unknown (needed: {leaf['op']} {_fmt(limit)}{unit})"
-    return f"{METRIC_LABEL[leaf['metric']]} {_fmt(value)}{unit} {op} {_fmt(limit)}{unit}"
+        if value == value and high == high:  # a known range with the threshold inside it
+            return f"{label} {range_text(value, high)}{unit} straddles {_fmt(limit)}{unit}"
+        return f"{label} unknown (needed: {leaf['op']} {_fmt(limit)}{unit})"
+    return f"{label} {range_text(value, high)}{unit} {op} {_fmt(limit)}{unit}"
 
 
 def fill_params(text: str, scenario: Scenario) -> str:
@@ -69,7 +87,7 @@ def explain_leaves(pred: dict, chip_vals: dict, scenario: Scenario, want: bool |
         limit = scenario.value(leaf["param"])
         truth = holds_metric_only(leaf, chip_vals, scenario)
         if want is None or truth is want or truth is None:
-            out.append(leaf_text(leaf, value, limit, truth))
+            out.append(leaf_text(leaf, value, limit, truth, chip_vals.get(leaf["metric"] + HI, value)))
     return list(dict.fromkeys(out))
 
 
@@ -94,8 +112,32 @@ def class_reason(comp, bits: int, chip_vals: dict) -> str:
                     + " and ".join(explain_leaves(pred, chip_vals, s, True)))
         parts = [t for r in comp.class_rules for t in explain_leaves(r["when"], chip_vals, s, False)]
         return "not controlled" + (": " + ", ".join(dict.fromkeys(parts)) if parts else "")
-    missing = sorted({METRIC_LABEL[k] for k, v in chip_vals.items() if v != v and k in ("tpp", "pd", "dram_bw_gbps", "io_bw_gbps")})
-    return f"could be {' or '.join(names)}: {', '.join(missing) or 'a figure'} unknown"
+    return f"could be {' or '.join(names)}: " + gaps_text([r["when"] for r in comp.class_rules], chip_vals, s)
+
+
+def gaps_text(preds, chip_vals: dict, scenario: Scenario, classes=None) -> str:
+    """What a chip's figures leave open in these predicates: unknown metrics, ranges straddling a limit.
+
+    Only predicates the chip's own facts do not already rule out count ("PD 5.1–6.8 straddles 5.92;
+    DRAM unknown").
+    """
+    unknown, straddles = [], []
+    for pred in preds:
+        if not could_hold(pred, chip_vals, scenario, classes):
+            continue
+        for leaf in _positive_leaves(pred, scenario.predicates):
+            if holds_metric_only(leaf, chip_vals, scenario) is not None:
+                continue
+            value = chip_vals.get(leaf["metric"], float("nan"))
+            if value != value:
+                unknown.append(METRIC_LABEL[leaf["metric"]])
+            else:
+                straddles.append(leaf_text(leaf, value, scenario.value(leaf["param"]), None,
+                                           chip_vals.get(leaf["metric"] + HI, value)))
+    parts = list(dict.fromkeys(straddles))
+    if unknown:
+        parts.append(", ".join(dict.fromkeys(unknown)) + " unknown")
+    return "; ".join(parts) or "a figure not in the table"
 
 
 def verdict_text(comp, d: int, bits: int, chip_vals: dict):
@@ -108,8 +150,8 @@ def verdict_text(comp, d: int, bits: int, chip_vals: dict):
             return ("indeterminate", "", "", "indeterminate", s.citation,
                     f"{why_class}; its classification outside 3A090 (EAR99, 3A991, 4A994 or 5A992.c) is not in the "
                     "table (eccn_below_3a090), and the outcome here depends on it", [])
-        return ("indeterminate", "", "", "indeterminate", s.citation,
-                f"{why_class}; the outcome depends on the missing figure", [])
+        gaps = gaps_text([r["when"] for _, rules in comp.chains.items() for _, r in rules], chip_vals, s, names)
+        return ("indeterminate", "", "", "indeterminate", s.citation, f"{why_class}; the outcome depends on: {gaps}", [])
     if d == NO_EXPORT:
         return ("allowed", "", "", "no-export", "15 CFR 772.1 ('export', 'United States')",
                 f"no export: the destination is inside the exporting country ({s.exporting_country}); "

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 
 from .destinations import ear_country, set_members
-from .predicates import eccn_match, names_match
+from .predicates import HI, eccn_match, names_match
 from .scenario import NOT_CONTROLLED, SEVERITY, Scenario, rule_in_force
 
 INDETERMINATE = "indeterminate"
@@ -27,11 +27,13 @@ def _text(chip_row, name: str) -> str:
 
 def chip_record(metrics_row, chip_row, quantity: float = 1.0) -> dict:
     """One chip's facts as this evaluator reads them: metrics, HBM density, consignment TPP, flags, names."""
-    record = {k: float(metrics_row[k]) for k in FACT_METRICS}
+    record = {}
+    for k in FACT_METRICS:  # each metric as its low (k) and high (k:hi): a point has low == high
+        record[k], record[k + HI] = float(metrics_row[f"{k}_low"]), float(metrics_row[f"{k}_high"])
     density = chip_row.get("memory_bw_density_gbps_mm2")
     made_in, designer = _text(chip_row, "made_in"), _text(chip_row, "designer_country")
     record.update(memory_bw_density_gbps_mm2=float("nan") if density is None else float(density),
-                  consignment_tpp=record["tpp"] * quantity,
+                  consignment_tpp=record["tpp"] * quantity, **{"consignment_tpp" + HI: record["tpp" + HI] * quantity},
                   datacenter=bool(chip_row["datacenter"]) if chip_row["datacenter"] == chip_row["datacenter"] else True,
                   hbm_item=chip_row.get("item_type") == "hbm",
                   consumer=_text(chip_row, "segment") == "consumer",
@@ -40,10 +42,15 @@ def chip_record(metrics_row, chip_row, quantity: float = 1.0) -> dict:
     return record
 
 
-def _compare(value: float, op: str, limit: float):
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+def _compare(low: float, high: float, op: str, limit: float):
+    """True if every value in [low, high] satisfies "value op limit", False if none does, else None."""
+    if low is None or high is None or math.isnan(low) or math.isnan(high):
         return None
-    return {">=": value >= limit, ">": value > limit, "<": value < limit, "<=": value <= limit}[op]
+    test = {">=": lambda v: v >= limit, ">": lambda v: v > limit, "<": lambda v: v < limit, "<=": lambda v: v <= limit}[op]
+    weakest, strongest = (low, high) if op in (">=", ">") else (high, low)
+    if test(weakest):
+        return True
+    return False if not test(strongest) else None
 
 
 def _all(values):
@@ -72,7 +79,8 @@ def holds(pred: dict, chip: dict, pair: dict, scenario: Scenario, cls: str | Non
     if "ref" in pred:
         return holds(scenario.predicates[pred["ref"]], chip, pair, scenario, cls)
     if "metric" in pred:
-        return _compare(chip.get(pred["metric"]), pred["op"], scenario.value(pred["param"]))
+        low = chip.get(pred["metric"], float("nan"))
+        return _compare(low, chip.get(pred["metric"] + HI, low), pred["op"], scenario.value(pred["param"]))
     if "flag" in pred:
         return bool(chip.get(pred["flag"])) == pred.get("is", True)
     if "class_in" in pred:
@@ -93,6 +101,30 @@ def holds(pred: dict, chip: dict, pair: dict, scenario: Scenario, cls: str | Non
     if "convention" in pred:
         return pair.get("conventions", {}).get(pred["convention"]) == pred["is"]
     raise ValueError(f"unknown predicate {pred!r}")
+
+
+def could_hold(pred: dict, chip: dict, scenario: Scenario, classes=None) -> bool:
+    """False only if a chip's own facts (and the classes it may have) rule the predicate out,
+    whatever the destination and transaction."""
+    pair = {"dest": None, "hq": None, "sets": {}, "export": None, "party": frozenset(), "conventions": {}}
+
+    def walk(p):
+        if "all" in p:
+            return _all(walk(q) for q in p["all"])
+        if "any" in p:
+            return _any(walk(q) for q in p["any"])
+        if "not" in p:
+            v = walk(p["not"])
+            return None if v is None else not v
+        if "ref" in p:
+            return walk(scenario.predicates[p["ref"]])
+        if {"metric", "flag", "chip_in", "eccn_in"} & set(p):
+            return holds(p, chip, pair, scenario)
+        if "class_in" in p and classes is not None:
+            inside = [c in p["class_in"] for c in classes]
+            return True if all(inside) else False if not any(inside) else None
+        return None  # destination, transaction: open here
+    return walk(pred) is not False
 
 
 def holds_metric_only(pred: dict, chip: dict, scenario: Scenario):
