@@ -2,7 +2,10 @@
 
 "Is the B30A controlled for every plausible spec?" has no single answer when the spec is rumoured;
 drawing its figures (and, if wanted, the thresholds) from ranges gives, per chip and destination,
-the probability of each outcome. Ranges of zero width reproduce the deterministic answer exactly.
+the probability of each outcome. By default every figure the table gives as a two-sided range
+(NAME_low and NAME_high) is drawn from it, so an announced chip's probabilities come straight from
+the table; one-sided bounds stay intervals (there is no uniform draw up to infinity). Ranges of
+zero width reproduce the deterministic answer exactly.
 """
 
 from __future__ import annotations
@@ -16,17 +19,30 @@ from .conventions import DEFAULT_CONVENTIONS, MetricConventions
 from .engine import Context, chip_facts
 from .errors import ChipsimError, unknown_name
 from .metrics import compute_metrics
-from .schema import NUMERIC_COLUMNS
+from .schema import NUMERIC_COLUMNS, RANGE_BASES
 from .sweep import OUTCOME_ORDER, outcome_chunks, prepare
+
+
+def table_range_draws(table: pd.DataFrame) -> dict:
+    """{chip_id: {column: (low, high)}} for every figure the table gives as a two-sided range."""
+    out: dict = {}
+    for col in RANGE_BASES:
+        if f"{col}_low" not in table or f"{col}_high" not in table:
+            continue
+        low, high = table[f"{col}_low"].to_numpy(dtype=float), table[f"{col}_high"].to_numpy(dtype=float)
+        for i in np.flatnonzero(np.isfinite(low) & np.isfinite(high)):
+            out.setdefault(str(table["chip_id"].iat[i]), {})[col] = (float(low[i]), float(high[i]))
+    return out
 
 
 def monte_carlo(scenario, *, n: int = 1000, seed: int = 0, param_ranges: dict | None = None,
                 chip_ranges: dict | None = None, chips=None, destinations=None, as_of=None, ctx: Context = Context(),
-                conv: MetricConventions = DEFAULT_CONVENTIONS, table=None) -> pd.DataFrame:
+                conv: MetricConventions = DEFAULT_CONVENTIONS, table=None, table_ranges: bool = True) -> pd.DataFrame:
     """Per chip x destination, the probability of each outcome over `n` seeded uniform draws.
 
     param_ranges: {parameter: (low, high)}; chip_ranges: {chip_id: {column: (low, high)}} for any
-    numeric chip column (throughput, die area, bandwidth...).
+    numeric chip column (throughput, die area, bandwidth...), taking precedence over the table's own
+    ranges, which are drawn too unless table_ranges is False.
     """
     if not (isinstance(n, int) and 1 <= n <= 1_000_000):
         raise ChipsimError("n must be a whole number of draws between 1 and 1,000,000")
@@ -40,8 +56,12 @@ def monte_carlo(scenario, *, n: int = 1000, seed: int = 0, param_ranges: dict | 
         if not lo <= hi:
             raise ChipsimError(f"range for {name}: low {lo} is above high {hi}")
         params[name] = rng.uniform(lo, hi, n)
-    draws = {}
+    base = select_chips(load_chips() if table is None else table, chips)
+    wanted = table_range_draws(base) if table_ranges else {}
     for cid, cols in (chip_ranges or {}).items():
+        wanted.setdefault(cid, {}).update(cols)
+    draws = {}
+    for cid, cols in wanted.items():
         if cid not in ids:
             raise unknown_name("chip in a Monte Carlo range", cid, ids)
         for col, (lo, hi) in cols.items():
@@ -52,10 +72,13 @@ def monte_carlo(scenario, *, n: int = 1000, seed: int = 0, param_ranges: dict | 
             draws[(ids.index(cid), col)] = rng.uniform(lo, hi, n)
     metrics = None
     if draws:  # every draw is a whole copy of the table with the drawn figures, metrics recomputed at once
-        base = select_chips(load_chips() if table is None else table, chips)
         big = pd.concat([base] * n, ignore_index=True)
         for (i, col), values in draws.items():
-            big.loc[np.arange(n) * len(base) + i, col] = values
+            rows = np.arange(n) * len(base) + i
+            big.loc[rows, col] = values
+            for end in ("_low", "_high"):  # a drawn figure is a point: its range is spent
+                if col + end in big:
+                    big.loc[rows, col + end] = np.nan
         drawn, _ = chip_facts(compute_metrics(big, conv), big, ctx)
         metrics = {k: v.reshape(n, len(base), 1) for k, v in drawn.items()}
     totals = np.zeros((len(ids), prep.n_classes, 5), dtype=np.int64)

@@ -1,0 +1,122 @@
+"""Figures known only as ranges: the engine decides with the interval, both evaluators agree, a point
+is a range of width zero, and Monte Carlo draws from the table's own ranges."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from sim import load_chips, parse_chips
+from sim.api import evaluate
+from sim.engine import outcome_matrix
+from sim.metrics import compute_metrics
+from sim.montecarlo import monte_carlo
+from sim.predicates import compare_interval
+from sim.reference import _compare, chip_record, decide
+from sim.scenario import load_scenario, preset_ids
+from conftest import chip_csv
+
+DESTS = ["CN", "MY", "FR", "SA", "IR", "US"]
+
+
+@pytest.mark.parametrize("op, low, high, limit, expected", [
+    (">=", 5.92, 5.92, 5.92, True), (">=", 5.0, 5.91, 5.92, False), (">=", 5.1, 6.8, 5.92, None),
+    (">=", 5.92, 7.0, 5.92, True), (">", 5.92, 7.0, 5.92, None), (">", 5.93, 7.0, 5.92, True),
+    ("<", 1.0, 5.91, 5.92, True), ("<", 1.0, 5.92, 5.92, None), ("<", 5.92, 9.0, 5.92, False),
+    ("<=", 1.0, 5.92, 5.92, True), ("<=", 5.92, 9.0, 5.92, None), ("<=", 5.93, 9.0, 5.92, False),
+    (">=", 7.33, math.inf, 5.92, True), ("<", 0.0, math.inf, 5.92, None), (">=", math.nan, math.nan, 5.92, None),
+])
+def test_interval_comparison_at_the_edges(op, low, high, limit, expected):
+    t, f = compare_interval(np.array(low), np.array(high), op, limit)
+    vector = True if t else False if f else None
+    assert vector is expected
+    assert _compare(low, high, op, limit) is expected
+
+
+def chip(**fields):
+    row = {"chip_id": "r", "non_planar": "true", "dram_bw_gbps": 2000, "io_bw_gbps": 400, **fields}
+    return parse_chips(chip_csv(row), name="ranges")
+
+
+def test_a_bound_alone_decides_when_it_clears_the_threshold():
+    # die < 600 mm² with TPP 4,400 gives PD > 7.33, so 3A090.a.2 holds whatever the exact area
+    t = chip(fp16_bf16_tflops=275, die_area_mm2_high=600)
+    m = compute_metrics(t).iloc[0]
+    assert m["pd_low"] == pytest.approx(4400 / 600) and m["pd_high"] == math.inf and math.isnan(m["pd"])
+    v = evaluate("us-2023-11", table=t, destinations=["CN"]).iloc[0]
+    assert v["classification"] == "3A090.a" and "PD ≥ 7.33" in v["reason"]
+
+
+def test_a_threshold_inside_the_range_is_indeterminate_and_says_so():
+    # TPP 4,400; die 650-860 mm² gives PD 5.12-6.77, which straddles 5.92 (3A090.a.2 vs .b)
+    t = chip(fp16_bf16_tflops=275, die_area_mm2_low=650, die_area_mm2_high=860)
+    v = evaluate("us-2023-11", table=t, destinations=["CN"]).iloc[0]
+    assert v["outcome"] == "indeterminate" or v["classification"].startswith("indeterminate")
+    assert "straddles 5.92" in v["reason"] and "PD 5.12–6.77" in v["reason"]
+
+
+def test_a_range_clear_of_every_threshold_gives_the_point_answer():
+    ranged = chip(fp8_tflops_low=2500, fp8_tflops_high=2600, die_area_mm2=800)
+    point = chip(fp8_tflops=2550, die_area_mm2=800)
+    for s in ("us-2023-11", "us-2026-01"):
+        a = outcome_matrix(load_scenario(s), ranged, DESTS)
+        b = outcome_matrix(load_scenario(s), point, DESTS)
+        assert (a.to_numpy() == b.to_numpy()).all()
+
+
+def test_point_values_are_ranges_of_width_zero():
+    table = load_chips()
+    m = compute_metrics(table)
+    point_only = ~table.filter(regex=r"_(low|high)$").notna().any(axis=1)
+    for name in ("tpp", "pd", "dram_bw_gbps", "io_bw_gbps"):
+        pts = m.loc[point_only, name]
+        assert ((pts == m.loc[point_only, f"{name}_low"]) | pts.isna()).all()
+        assert ((pts == m.loc[point_only, f"{name}_high"]) | pts.isna()).all()
+
+
+bound = st.one_of(st.none(), st.floats(10, 3000).map(lambda x: round(x)))
+
+
+@st.composite
+def ranged_rows(draw):
+    rows = []
+    for _ in range(draw(st.integers(1, 4))):
+        lo, hi = sorted([draw(st.floats(10, 3000)), draw(st.floats(10, 3000))])
+        a_lo, a_hi = sorted([draw(st.floats(100, 1800)), draw(st.floats(100, 1800))])
+        rows.append({"fp8_tflops_low": draw(st.sampled_from([round(lo), None])),
+                     "fp8_tflops_high": draw(st.sampled_from([round(hi), None])),
+                     "fp16_bf16_tflops": draw(bound),
+                     "die_area_mm2_low": draw(st.sampled_from([round(a_lo), None])),
+                     "die_area_mm2_high": draw(st.sampled_from([round(a_hi), None])),
+                     "non_planar": "true",
+                     "dram_bw_gbps_low": draw(st.sampled_from([500, 4000, None])),
+                     "dram_bw_gbps_high": draw(st.sampled_from([6000, 7000, None])),
+                     "io_bw_gbps": draw(bound),
+                     "datacenter": draw(st.sampled_from(["true", "false"]))})
+    return parse_chips(chip_csv(*rows), name="random ranges")
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(preset_ids()), ranged_rows())
+def test_vectorised_and_scalar_agree_on_ranges(preset, table):
+    s = load_scenario(preset)
+    fast = outcome_matrix(s, table, DESTS)
+    metrics = compute_metrics(table)
+    day = s.as_of(None)
+    for i, row in table.iterrows():
+        rec = chip_record(metrics.loc[i], row)
+        for d in DESTS:
+            assert fast.loc[row["chip_id"], d] == decide(s, rec, d, day)[0], (row.to_dict(), d, preset)
+
+
+def test_monte_carlo_draws_the_table_ranges_by_default():
+    # TPP 16,000-26,000 across the 21,000 case-by-case line: China outcomes split about half/half
+    t = chip(fp8_tflops_low=2000, fp8_tflops_high=3250, die_area_mm2=800)
+    r = monte_carlo("us-2026-01", n=4000, seed=3, table=t, destinations=["CN"]).iloc[0]
+    expected_license = (21000 / 8 - 2000) / (3250 - 2000)
+    assert r["p_license"] == pytest.approx(expected_license, abs=0.03)
+    assert r["p_denied"] == pytest.approx(1 - expected_license, abs=0.03) and r["p_indeterminate"] == 0
+    fixed = monte_carlo("us-2026-01", n=50, seed=3, table=t, destinations=["CN"], table_ranges=False).iloc[0]
+    assert fixed["p_indeterminate"] == 1.0
