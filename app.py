@@ -7,8 +7,9 @@ import streamlit as st
 
 from sim.errors import ChipsimError
 
-from ui import chip_map, compare, data_screen, matrix, method, planes, sidebar, sweep_screen, timeline_screen
-from ui.state import init_from_url
+from ui import (chip_map, compare, data_screen, glossary_screen, matrix, method, planes, sidebar, sweep_screen,
+                timeline_screen, view)
+from ui.state import write_url
 
 st.set_page_config(page_title="chipsim — AI chip export controls", layout="wide")
 
@@ -22,9 +23,10 @@ SCREENS = {
     "Sweep": sweep_screen.render,
     "Data": data_screen.render,
     "Method": method.render,
+    "Glossary": glossary_screen.render,
 }
 
-for warning in init_from_url():
+for warning in view.load():
     st.warning(warning)
 state = sidebar.render()
 try:
@@ -34,3 +36,4 @@ except ChipsimError as exc:  # a user's input the engine refused: say why, keep 
 except Exception as exc:  # noqa: BLE001 - a bug must not take the other screens down with it
     st.error(f"Unexpected problem on this screen ({type(exc).__name__}: {exc}). The other screens still work; "
              "please report this with the page's link.")
+write_url(state)  # the URL holds the whole view (ui.view), so a link restores it

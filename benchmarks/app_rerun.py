@@ -21,7 +21,7 @@ def median_rerun(screen: str) -> float:
     at.query_params["scenario"] = "us-2023-11"
     at.query_params["screen"] = screen
     at.run()
-    box = at.sidebar.number_input(key="param:us-2023-11:3A090.a.1.tpp")
+    box = at.sidebar.number_input(key="param:3A090.a.1.tpp")
     times = []
     for i in range(N):
         t = time.perf_counter()

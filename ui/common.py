@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 import streamlit as st
 
 from sim.api import explain
 from sim.destinations import countries, groups_as_of
 from sim.engine import verdicts
-from sim.output import neutralise_formulas
 from sim.plots import OUTCOME_COLORS
+
+from .words import OUTCOME_MEANING, abbreviate, headline
 
 OUTCOMES = ["allowed", "exception", "license", "denied", "indeterminate"]
 KEY_DESTINATIONS = ["CN", "HK", "MO", "RU", "IR", "KP", "VN", "SA", "AE", "IN", "IL", "SG", "MY", "TW", "JP", "KR",
@@ -25,8 +28,6 @@ def style_outcomes(frame: pd.DataFrame):
 
 def destination_groups(day) -> dict[str, list[str]]:
     """Named destination lists for filtering: key destinations, each EAR group, each region."""
-    import datetime as dt
-
     c = countries()
     groups = {"Key destinations": KEY_DESTINATIONS}
     for g, members in sorted(groups_as_of(day or dt.date.today()).items()):
@@ -38,27 +39,61 @@ def destination_groups(day) -> dict[str, list[str]]:
     return groups
 
 
+def country_label(code: str) -> str:
+    names = countries()["name"]
+    return f"{code} — {names[code]}" if code in names.index else code
+
+
 def summary_line(outcomes: pd.Series, name: str) -> str:
     counts = outcomes.value_counts()
     return f"**{name}**: " + ", ".join(f"{int(counts.get(o, 0))} {o}" for o in OUTCOMES)
 
 
-def verdict_csv(state, chip_ids, dests) -> bytes:
-    table = state.table[state.table["chip_id"].isin(chip_ids)]
-    v = verdicts(state.scenario, table, destinations=dests, as_of=state.as_of, ctx=state.ctx)
-    return neutralise_formulas(v).to_csv(index=False).encode("utf-8")
+def outcome_legend() -> str:
+    return " · ".join(f"<span style='color:{OUTCOME_COLORS[o]}'>■</span> <b>{o}</b>: {OUTCOME_MEANING[o]}" for o in OUTCOMES)
+
+
+def verdict_row(state, chip_id: str, dest: str):
+    table = state.table[state.table["chip_id"] == chip_id]
+    return verdicts(state.scenario, table, destinations=[dest], as_of=state.as_of, ctx=state.ctx).iloc[0]
 
 
 def explanation_box(state, chip_id: str, dest: str) -> None:
-    table = state.table[state.table["chip_id"] == chip_id]
-    v = verdicts(state.scenario, table, destinations=[dest], as_of=state.as_of, ctx=state.ctx).iloc[0]
+    v = verdict_row(state, chip_id, dest)
     color = OUTCOME_COLORS[v["outcome"]]
-    st.markdown(f"<div style='border-left:6px solid {color};padding-left:8px'><b>{chip_id} → {v['destination_name']}"
-                f" ({dest}): {v['outcome'].upper()}</b> · {v['classification']}"
-                + (f" · {v['review_policy']}" if v["review_policy"] else "")
-                + (f" · License Exception {v['exception']}" if v["exception"] else "")
-                + f"<br>{v['reason']}<br><small>Rule <code>{v['rule']}</code>: {v['citation']}</small>"
-                + (f"<br><small>Conditions: {v['conditions']}</small>" if v["conditions"] else "") + "</div>",
+    name = state.table.set_index("chip_id").at[chip_id, "name"] if chip_id in set(state.table["chip_id"]) else chip_id
+    st.markdown(f"<div style='border-left:6px solid {color};padding-left:8px'>"
+                f"<b>{abbreviate(name)} ({chip_id}) → {v['destination_name']} ({dest}): {v['outcome'].upper()}</b>"
+                f"<br><span style='font-size:1.1em'>{abbreviate(headline(v, state.scenario))}.</span>"
+                f"<br><small>Why: {abbreviate(v['reason'])}</small>"
+                f"<br><small>Rule <code>{v['rule']}</code>: {abbreviate(v['citation'])} · evaluated as of {v['as_of']}"
+                f" under {state.scenario.id}{' (edited)' if state.scenario.edits else ''}</small>"
+                + (f"<br><small>Conditions: {abbreviate(v['conditions'])}</small>" if v["conditions"] else "") + "</div>",
                 unsafe_allow_html=True)
     with st.expander("Full trace with every prong and citation"):
         st.code(explain(chip_id, dest, state.scenario, as_of=state.as_of, table=state.table, ctx=state.ctx), language=None)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _dest_verdicts(_scenario, key: tuple, table: pd.DataFrame, as_of, ctx, dest: str) -> pd.DataFrame:
+    return verdicts(_scenario, table, destinations=[dest], as_of=as_of, ctx=ctx)
+
+
+def dest_verdicts(state, dest: str) -> pd.DataFrame:
+    """Every chip's verdict (with reasons) for one destination, cached per scenario, edits, date and transaction."""
+    return _dest_verdicts(state.scenario, state.key, state.table, state.as_of, state.ctx, dest)
+
+
+def chart_pick(key: str) -> None:
+    """on_select callback of a chart with a point selection named 'pick' over chip_id: choose that chip."""
+    event = st.session_state.get(key)
+    selection = getattr(event, "selection", None) or (event or {}).get("selection", {}) if event is not None else {}
+    picked = selection.get("pick") if hasattr(selection, "get") else None
+    if isinstance(picked, dict):
+        picked = [picked]
+    for item in picked or []:
+        if isinstance(item, dict) and item.get("chip_id"):
+            from . import view
+
+            view.select("chip", item["chip_id"])
+            return

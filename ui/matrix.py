@@ -1,4 +1,5 @@
-"""Matrix: chips x destinations coloured by outcome; select a cell to see why."""
+"""Matrix: the verdict for the chosen chip and destination first, then chips x destinations coloured by
+outcome; select a cell to choose that pair everywhere."""
 
 from __future__ import annotations
 
@@ -6,49 +7,66 @@ import streamlit as st
 
 from sim.destinations import countries
 
-from .common import destination_groups, explanation_box, style_outcomes, summary_line, verdict_csv
-from .state import seed_choice, write_url
+from . import view
+from .common import country_label, destination_groups, explanation_box, outcome_legend, style_outcomes, summary_line
+from .exports import verdict_csv
+
+
+def _cell_chosen(order: list[str], dests: list[str]) -> None:
+    cells = getattr(getattr(st.session_state.get("matrix"), "selection", None), "cells", None) or []
+    if cells:
+        row, col = cells[0][0], cells[0][1]
+        if isinstance(row, int) and row < len(order) and col in dests:
+            view.select("chip", order[row])
+            view.select("dest", col)
+
+
+def chip_picker(where, state, key: str, ids=None, label: str = "Chip"):
+    """The shared chip choice (every screen shows the same chip), listed by name."""
+    table = state.table.set_index("chip_id")
+    ids = list(ids if ids is not None else state.table.sort_values(["vendor", "name"])["chip_id"])
+    return view.bound(where.selectbox, label, ids, key, "chip", fallback=view.DEFAULT_CHIP,
+                      format_func=lambda c: f"{table.at[c, 'name']} ({c})" if c in table.index else c)
+
+
+def dest_picker(where, key: str, codes=None, label: str = "Destination"):
+    codes = list(codes if codes is not None else countries().index)
+    return view.bound(where.selectbox, label, codes, key, "dest", fallback="CN", format_func=country_label)
 
 
 def render(state) -> None:
     st.header("Which chips may go where?")
     metrics = state.metrics_table().set_index("chip_id")
+    c1, c2 = st.columns(2)
+    chip = chip_picker(c1, state, "m_chip")
+    dest = dest_picker(c2, "m_dest")
+    explanation_box(state, chip, dest)
+
+    all_outcomes = state.outcomes()
+    names = countries()["name"]
+    st.markdown(summary_line(all_outcomes[dest], f"{names[dest]} ({dest})")
+                + f" chips of {len(all_outcomes)} — under {state.scenario.id}"
+                + (" (edited)" if state.scenario.edits else "") + f", as of {state.as_of}")
     c1, c2, c3 = st.columns([2, 2, 3])
-    vendors = c1.multiselect("Vendor", sorted(metrics["vendor"].unique()), key="m_vendor")
-    segments = c2.multiselect("Segment", ["datacenter", "workstation", "consumer"], key="m_segment")
+    vendors = view.bound_multi(c1.multiselect, "Vendor", sorted(metrics["vendor"].unique()), "m_vendor", "vendors")
+    segments = view.bound_multi(c2.multiselect, "Segment", ["datacenter", "workstation", "consumer"], "m_segment", "segments")
     groups = destination_groups(state.as_of)
-    group = c3.selectbox("Destinations", list(groups), key="m_group")
+    group = view.bound(c3.selectbox, "Destinations in the table", list(groups), "m_group", "m_group")
     keep = metrics.index.to_series()
     if vendors:
         keep = keep[metrics["vendor"].isin(vendors)]
     if segments:
         keep = keep[metrics.loc[keep.index, "segment"].isin(segments)]
-    order = metrics.loc[keep.index].sort_values("tpp", ascending=False, na_position="last").index
+    order = list(metrics.loc[keep.index].sort_values("tpp", ascending=False, na_position="last").index)
     dests = [d for d in groups[group] if d in countries().index]
-    outcomes = state.outcomes().loc[order, dests]
+    outcomes = all_outcomes.loc[order, dests]
     if outcomes.empty:
         st.info("No chip matches these filters.")
         return
-    names = countries()["name"]
-    focus = st.session_state.get("url_dest") if st.session_state.get("url_dest") in dests else dests[0]
-    st.markdown(summary_line(outcomes[focus], f"{names[focus]} ({focus})") + f" — {state.scenario.id}, "
-                f"as of {state.scenario.as_of(state.as_of)}")
     shown = outcomes.copy()
     shown.insert(0, "TPP", metrics.loc[order, "tpp"].round(0))
-    event = st.dataframe(style_outcomes(shown).format({"TPP": "{:,.0f}"}, na_rep="unknown"), key="matrix", on_select="rerun", selection_mode="single-cell",
-                         height=min(38 + 35 * len(order), 640))
-    cells = getattr(getattr(event, "selection", None), "cells", None) or []
-    if cells:
-        row, col = cells[0][0], cells[0][1]
-        if isinstance(row, int) and row < len(order) and col in dests:
-            st.session_state["m_chip"], st.session_state["m_dest"] = order[row], col
-    c1, c2 = st.columns(2)
-    chip_list = list(order)
-    seed_choice("m_chip", chip_list, st.session_state.pop("url_chip", None), "nvidia-h20")
-    seed_choice("m_dest", dests, focus)
-    chip = c1.selectbox("Chip", chip_list, key="m_chip")
-    dest = c2.selectbox("Destination", dests, key="m_dest", format_func=lambda d: f"{d} — {names[d]}")
-    explanation_box(state, chip, dest)
-    st.download_button("Download these verdicts (CSV)", verdict_csv(state, list(order), dests),
-                       file_name=f"chipsim-{state.scenario.id}.csv", mime="text/csv", key="dl_matrix")
-    write_url(state, chip, dest)
+    st.markdown(outcome_legend() + " — select a cell to explain that pair.", unsafe_allow_html=True)
+    st.dataframe(style_outcomes(shown).format({"TPP": "{:,.0f}"}, na_rep="unknown"), key="matrix",
+                 on_select=lambda: _cell_chosen(order, dests), selection_mode="single-cell",
+                 height=min(38 + 35 * len(order), 640))
+    verdict_csv(st, state, order, dests, key="dl_matrix", detail=group)

@@ -1,39 +1,135 @@
-"""Method: definitions, what is modelled and what is only flagged, evidence grades — and not legal advice."""
+"""Method: generated from what the engine reads — metric conventions (sim/conventions.py), bit lengths
+(sim/schema.py), presets and their rules (sim/rules), country-group changes (sim/data) — so it cannot
+contradict the engine. Not legal advice."""
 
+from __future__ import annotations
+
+import dataclasses
+import re
+
+import pandas as pd
 import streamlit as st
 
-from .state import write_url
+from sim.conventions import DEFAULT_CONVENTIONS, MetricConventions
+from sim.destinations import memberships
+from sim.engine import Context
+from sim.glossary import terms
+from sim.schema import CONFIDENCE_GRADES, THROUGHPUT_BITS
+from sim.scenario import preset_ids
 
-TEXT = """
-**Not legal advice.** chipsim models the published (and some reported) US rules on advanced computing ICs. It
-does not replace a classification by counsel or a BIS advisory opinion.
+from . import periods
+from .state import bundled_chips, preset
+from .words import OUTCOME_MEANING, abbreviate
 
-**Metrics** (15 CFR 774 Supp. 1, ECCN 3A090, Technical Notes 1–4)
-- *TPP* = highest, over all precisions, of dense TOPS × bit length of the operation (2 × MacTOPS × bits).
-  Sparse vendor figures are halved; the table says which.
-- *Performance density* = TPP / applicable die area (sum of non-planar logic dies, HBM excluded).
-- Conventions where the text is silent are settings (`sim/conventions.py`): TF32 counted at 32 bits, FP6 at 6,
-  a GB200 per GPU.
 
-**Outcomes**: *allowed* (no license), *exception* (NAC, ACA, AIA, LPP, HBM), *license* (presumption of approval or
-case-by-case), *denied* (presumption of denial), *indeterminate* (a figure the decision needs is unknown —
-never treated as zero).
+def convention_notes(cls=MetricConventions) -> dict[str, str]:
+    """Each field's explanation, read from the conventions' own docstring."""
+    doc = cls.__doc__ or ""
+    out, name = {}, None
+    for line in doc.splitlines():
+        m = re.match(r"^    (\w+): (.*)$", line)
+        if m and m.group(1) in {f.name for f in dataclasses.fields(cls)}:
+            name = m.group(1)
+            out[name] = m.group(2).strip()
+        elif name and line.startswith("        "):
+            out[name] += " " + line.strip()
+        elif line.strip() == "":
+            name = None
+    return out
 
-**Modelled**: 3A090.a/.b/.c classification and the datacenter note; destination scopes with dated EAR country
-groups (Nicaragua 2024-03-15, Cambodia 2026-02-03, UAE 2026-07-10; Hong Kong as China; Macau named with D:5);
-the headquarters rule; NAC/ACA (split 2024-04-04); AI Diffusion tiers, AIA, LPP and Tier 2 allocations (as
-written, not enforced); the reported April 2025 H20 triggers; the January 2026 case-by-case policy.
 
-**Only flagged**: Sec. 232 duties (a condition), the 15% revenue share, UAE Supp. No. 8 entities, licence
-conditions. **Not modelled**: end-use rules (§744.23 supercomputer and others), the Entity List and
-foreign-direct-product rules, VEU data-centre caps, unpublished is-informed letters beyond the reported criteria.
+def bit_lengths_text(conv: MetricConventions = DEFAULT_CONVENTIONS) -> str:
+    fixed = {"tf32_tflops": conv.tf32_bits, "fp6_tflops": conv.fp6_bits}
+    parts = []
+    for col, bits in THROUGHPUT_BITS.items():
+        label = col.split("_")[0].upper().replace("FP16", "FP16/BF16")
+        parts.append(f"{label} {bits or fixed[col]}" + ("" if bits else " (convention)"))
+    return ", ".join(parts)
 
-**Evidence grades**: each preset and parameter carries *P* (primary legal text), *S* (secondary source) or
-UNCERTAIN in its citation; each chip row carries *datasheet*, *secondary* or *estimate*.
-"""
+
+def rules_table(s) -> pd.DataFrame:
+    rows = [{"part": "classification", "rule": r["id"], "gives": r["class"], "dates": _dates(r), "citation": r["citation"]}
+            for r in s.classification]
+    for chain, rules in s.chains.items():
+        rows += [{"part": f"licensing chain '{chain}'", "rule": r["id"],
+                  "gives": r["outcome"] + (f" ({r['exception']})" if r.get("exception") else "")
+                  + (f", {r['review_policy']}" if r.get("review_policy") else ""),
+                  "dates": _dates(r), "citation": r["citation"], "note": r.get("note", "")} for r in rules]
+    for key, what in (("conditions", "condition (flagged, no outcome)"), ("advisories", "advisory (flagged, no outcome)")):
+        rows += [{"part": what, "rule": r["id"], "gives": "", "dates": _dates(r), "citation": r["citation"],
+                  "note": r.get("text", "")} for r in getattr(s, key, [])]
+    return pd.DataFrame(rows)
+
+
+def _dates(rule) -> str:
+    f, t = rule.get("from", ""), rule.get("to", "")
+    return f"{f or '…'} to {t or '…'}" if f or t else ""
 
 
 def render(state) -> None:
     st.header("Method")
-    st.markdown(TEXT)
-    write_url(state)
+    conv = DEFAULT_CONVENTIONS
+    table = state.metrics_table()
+    st.markdown("**Not legal advice.** chipsim models the published (and some reported) US rules on advanced computing "
+                "ICs. It does not replace a classification by counsel or a BIS advisory opinion. Everything below is "
+                "generated from the data the engine evaluates.")
+
+    st.subheader("Metrics")
+    st.markdown(abbreviate(
+        "TPP (15 CFR 774 Supp. 1, ECCN 3A090, Technical Notes 1-3) is the highest, over all precisions, of dense "
+        f"TOPS x bit length of the operation. Bit lengths chipsim uses: {bit_lengths_text(conv)}. Sparse vendor "
+        "figures are halved (the chip table lists which). PD (Technical Note 4) is TPP divided by the applicable die "
+        "area in mm² — the sum of non-planar logic dies, HBM excluded; a chip without a known die area has no PD, "
+        "never PD 0."), unsafe_allow_html=True)
+    notes = convention_notes()
+    st.markdown("Where the regulation is silent, chipsim decides once and names the choice (`sim/conventions.py`):")
+    st.dataframe(pd.DataFrame([{"setting": f.name, "value used": str(getattr(conv, f.name)), "why": notes.get(f.name, "")}
+                               for f in dataclasses.fields(conv)]), hide_index=True, width="stretch",
+                 column_config={"why": st.column_config.TextColumn(width="large")})
+
+    st.subheader("Outcomes")
+    exceptions = sorted({t.term for t in terms() if t.expansion.startswith("License Exception")})
+    st.markdown("\n".join(f"- **{o}**: {m}" for o, m in OUTCOME_MEANING.items())
+                + f"\n\nLicense Exceptions the presets grant: {', '.join(exceptions)} (see Glossary). A pair is "
+                "*indeterminate* only where a missing figure could change the answer; it is never treated as zero.")
+    ctx_fields = ", ".join(f.name for f in dataclasses.fields(Context))
+    st.markdown(f"The transaction (sidebar) sets: {ctx_fields}. What is not written in a preset's rules below is "
+                "outside the model.")
+
+    st.subheader("Presets and their rules")
+    rows = []
+    for pid in preset_ids():
+        s = preset(pid)
+        start, end = periods.period(s)
+        rows.append({"preset": pid, "title": s.title, "status": periods.status_text(s), "period": f"{start} to {end or 'open'}",
+                     "phases": "; ".join(periods.phase_label(p) for p in periods.phases(s)), "evidence": s.evidence,
+                     "citation": s.citation})
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    for pid in preset_ids():
+        s = preset(pid)
+        with st.expander(f"{pid}: rules and parameters"):
+            if s.notes:
+                st.markdown(abbreviate(s.notes), unsafe_allow_html=True)
+            st.dataframe(rules_table(s), hide_index=True, width="stretch")
+            st.dataframe(pd.DataFrame([{"parameter": p.name, "value": p.value, "unit": p.unit, "meaning": p.label,
+                                        "stricter": p.stricter, "citation": p.citation} for p in s.parameters.values()]),
+                         hide_index=True, width="stretch")
+            layers = getattr(s, "layers", ())
+            if layers:
+                st.caption("Shared rule layers merged into this preset: " + ", ".join(layers))
+
+    st.subheader("Country groups over time")
+    m = memberships()
+    dated = m[(m["effective_from"] != "") | (m["effective_to"] != "")]
+    st.dataframe(dated[["group", "iso2", "effective_from", "effective_to", "citation"]], hide_index=True, width="stretch")
+    st.caption("Hong Kong is evaluated as China (85 FR 83788); every other membership is as listed in "
+               "15 CFR 740 Supp. No. 1.")
+
+    st.subheader("Evidence")
+    bundled = bundled_chips()
+    st.markdown(f"Presets and parameters carry an evidence grade: *P* (primary legal text), *S* (secondary source); "
+                f"UNCERTAIN marks a reading in a citation. Each chip row carries one of {', '.join(CONFIDENCE_GRADES)}: "
+                + ", ".join(f"{int((bundled['confidence'] == g).sum())} {g}" for g in CONFIDENCE_GRADES)
+                + f" of the {len(bundled)} bundled chips; {int(table['pd'].isna().sum())} chips in this session have no "
+                "known PD (die area unknown) and "
+                f"{int(table['tpp'].isna().sum())} no TPP.")

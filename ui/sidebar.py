@@ -1,60 +1,168 @@
-"""The sidebar: choose the rules, edit any parameter (unit, citation and preset value shown), set the transaction."""
+"""The sidebar: choose the rules and the date, edit any parameter (unit, citation and preset value shown), set the transaction."""
 
 from __future__ import annotations
-
-import datetime as dt
 
 import streamlit as st
 
 from sim.destinations import countries
 from sim.engine import Context
+from sim.glossary import linked_parameters
+from sim.provenance import toml_header
 from sim.scenario import overlay_toml, preset_ids
 
+from . import periods, view
 from .state import FIRST_DAY, IN_FORCE, LAST_DAY, SCREENS, AppState, chip_table, preset, resolve
+from .words import abbreviate
 
-BADGE = {"in_force": ":green-background[in force]", "not_enforced": ":orange-background[not enforced]",
-         "reported": ":orange-background[reported, unpublished]", "proposal": ":blue-background[proposal]",
-         "hypothetical": ":gray-background[hypothetical]"}
+BADGE = {"in_force": "green", "not_enforced": "orange", "reported": "orange", "proposal": "blue", "hypothetical": "gray"}
 
 
 def _label(pid: str) -> str:
     if pid == IN_FORCE:
-        return "Rules in force on a date…"
-    s = preset(pid)
-    return f"{pid} [{s.status_label}]"
+        return "Rules in force on the date below"
+    return periods.option_label(pid)
+
+
+def _base_and_day(choice: str):
+    """The unedited scenario and the date it is evaluated on (the user's date, else the preset's own)."""
+    day = view.get("date")
+    if choice == IN_FORCE:
+        day = day or view.today()
+        return resolve(IN_FORCE, day), day
+    base = preset(choice)
+    return base, day or base.as_of(None)
+
+
+def _rules_changed() -> None:
+    """A new preset: its own date (unless following the date), edits kept where the new preset has them."""
+    old, new = view.get("choice"), st.session_state["scenario_choice"]
+    if new != IN_FORCE:
+        view.put("date", None)
+    base, _ = _base_and_day(new)
+    edits = view.get("edits") or {}
+    kept = {k: v for k, v in edits.items() if k in base.parameters}
+    dropped = {k: v for k, v in edits.items() if k not in base.parameters}
+    if edits:
+        view.put("edits", kept)
+        view.put("switch", {"from": old, "to": new, "kept": kept, "dropped": dropped, "all": edits})
+    view.put("choice", new)
+
+
+def _undo_switch() -> None:
+    switch = view.get("switch") or {}
+    if switch.get("from"):
+        st.session_state["scenario_choice"] = switch["from"]
+        view.put("choice", switch["from"])
+        view.put("edits", dict(switch.get("all", {})))
+    view.put("switch", None)
+
+
+def _drop_edits() -> None:
+    view.put("edits", {})
+    view.put("switch", None)
+
+
+def _date_changed() -> None:
+    view.put("date", st.session_state["as_of"])
+
+
+def _phase_changed(starts: dict) -> None:
+    view.put("date", starts[st.session_state["phase_pick"]])
+
+
+def _param_changed(name: str, preset_value: float) -> None:
+    value = st.session_state.get(f"param:{name}")
+    edits = dict(view.get("edits") or {})
+    if value is None or value == preset_value:
+        edits.pop(name, None)
+    else:
+        edits[name] = float(value)
+    view.put("edits", edits)
+
+
+def _move_both(names: tuple[str, ...], value: float) -> None:
+    edits = dict(view.get("edits") or {})
+    for name in names:
+        edits[name] = value
+    view.put("edits", edits)
+
+
+def _rules_and_date(sb):
+    """Rules picker, the one date control, phases and the period warning; returns (base, day, phase label)."""
+    choice = sb.selectbox("Rules", [IN_FORCE] + preset_ids(), format_func=_label, key="scenario_choice",
+                          on_change=_rules_changed, help="Each preset with its period: when it took effect and what "
+                          "replaced it. 'Rules in force on the date below' follows the date.")
+    view.put("choice", choice)
+    base, day = _base_and_day(choice)
+    st.session_state["as_of"] = day
+    sb.date_input("Evaluate on", key="as_of", min_value=FIRST_DAY, max_value=LAST_DAY, on_change=_date_changed,
+                  help="The date the rules are read on: dated rule parts, country-group changes and phases follow it. "
+                       "For a preset the default is its own date; 'Rules in force' defaults to today.")
+    phase = ""
+    ph = periods.phases(base)
+    if ph:
+        current = periods.phase_on(base, day) or ph[0]
+        starts = {p.id: p.start for p in ph}
+        st.session_state["phase_pick"] = current.id
+        sb.radio("Phase of this preset", list(starts), key="phase_pick", on_change=_phase_changed, args=(starts,),
+                 format_func=lambda pid: periods.phase_label(next(p for p in ph if p.id == pid)),
+                 help="Choosing a phase sets the date to its first day.")
+        phase = f"{current.id}: {current.label}"
+    warning = None if choice == IN_FORCE else periods.period_warning(base, day)
+    start, end = periods.period(base)
+    sb.markdown(f"**{base.title}**  \n:{BADGE.get(base.status, 'gray')}-background[{periods.status_text(base)}]"
+                + (f" · period {start} to {end}" if end else "") + f"  \n<small>{abbreviate(base.citation)}</small>",
+                unsafe_allow_html=True)
+    if warning:
+        sb.warning(warning, icon="⏱")
+    return choice, base, day, phase
+
+
+def _parameters(sb, base) -> dict:
+    """Parameter inputs bound to the canonical edits; returns the edits that apply to `base`."""
+    url_edits = st.session_state.pop("url_edits", None)
+    if url_edits is not None:  # first run: the link's edits
+        unknown = [k for k in url_edits if k not in base.parameters]
+        if unknown:
+            sb.warning("Ignored unknown parameter(s) from the link: " + ", ".join(unknown))
+        view.put("edits", {k: v for k, v in url_edits.items() if k in base.parameters and v != base.parameters[k].value})
+    edits = {k: v for k, v in (view.get("edits") or {}).items() if k in base.parameters}
+    switch = view.get("switch")
+    if switch:
+        kept = ", ".join(f"{k} = {v:g}" for k, v in switch["kept"].items())
+        dropped = ", ".join(f"{k} = {v:g}" for k, v in switch["dropped"].items())
+        sb.info(f"Rules changed to {switch['to'] if switch['to'] != IN_FORCE else 'the rules in force'}. "
+                + (f"Your edits kept: {kept}. " if kept else "")
+                + (f"Not parameters of these rules, so set aside: {dropped}." if dropped else ""))
+        c1, c2 = sb.columns(2)
+        c1.button("Undo", key="undo_switch", on_click=_undo_switch, help="Back to the previous rules with all your edits")
+        if kept:
+            c2.button("Use preset values", key="drop_edits", on_click=_drop_edits)
+    with sb.expander(f"Parameters ({len(base.parameters)})", expanded=False):
+        for name, p in base.parameters.items():
+            key = f"param:{name}"
+            st.session_state[key] = float(edits.get(name, p.value))
+            st.number_input(f"{name} ({p.unit})", key=key, format="%g", on_change=_param_changed, args=(name, p.value),
+                            help=f"{p.label}. {p.citation}. Stricter: {p.stricter}. Preset value {p.value:g} {p.unit}.")
+            if name in edits:
+                st.caption(f"✎ edited — preset value {p.value:g} {p.unit}")
+    for link in linked_parameters(base.parameters):
+        values = {n: edits.get(n, base.parameters[n].value) for n in link.names}
+        if len(set(values.values())) > 1 and any(n in edits for n in link.names):
+            moved = next(n for n in link.names if n in edits)
+            sb.warning(f"The regulation ties {' and '.join(link.names)}: {link.why} ({link.citation}). "
+                       f"You changed {moved} only: " + ", ".join(f"{n} = {v:g}" for n, v in values.items()) + ".")
+            sb.button(f"Move both to {edits[moved]:g}", key=f"tie:{moved}", on_click=_move_both,
+                      args=(link.names, edits[moved]))
+    return edits
 
 
 def render() -> AppState:
     sb = st.sidebar
     sb.title("chipsim")
     screen = sb.radio("Screen", SCREENS, key="screen")
-    choice = sb.selectbox("Rules", [IN_FORCE] + preset_ids(), format_func=_label, key="scenario_choice")
-    if "use_as_of" not in st.session_state:
-        st.session_state["use_as_of"] = "as_of" in st.session_state
-    use_date = choice == IN_FORCE or sb.checkbox("Evaluate on a specific date", key="use_as_of")
-    as_of = None
-    if use_date:
-        st.session_state.setdefault("as_of", dt.date.today())
-        as_of = sb.date_input("As of", key="as_of", min_value=FIRST_DAY, max_value=LAST_DAY)
-    base = resolve(choice, as_of)
-    sb.markdown(f"**{base.title}**  \n{BADGE.get(base.status, base.status)} · effective {base.effective}  \n"
-                f"<small>{base.citation}</small>", unsafe_allow_html=True)
-
-    edits = {}
-    url_edits = st.session_state.pop("url_edits", {}) or {}
-    unknown = [k for k in url_edits if k not in base.parameters]
-    if unknown:
-        sb.warning("Ignored unknown parameter(s) from the link: " + ", ".join(unknown))
-    with sb.expander(f"Parameters ({len(base.parameters)})", expanded=False):
-        for name, p in base.parameters.items():
-            key = f"param:{base.id}:{name}"
-            if key not in st.session_state:
-                st.session_state[key] = float(url_edits.get(name, p.value))
-            value = st.number_input(f"{name} ({p.unit})", key=key, format="%g",
-                                    help=f"{p.label}. {p.citation}. Stricter: {p.stricter}. Preset value {p.value:g}.")
-            if value != p.value:
-                edits[name] = value
-                st.caption(f"✎ edited — preset value {p.value:g}")
+    choice, base, day, phase = _rules_and_date(sb)
+    edits = _parameters(sb, base)
     scenario = base.with_values(edits) if edits else base
 
     with sb.expander("Transaction", expanded=False):
@@ -69,7 +177,10 @@ def render() -> AppState:
         st.session_state.setdefault("quantity", 1.0)
         quantity = st.number_input("Quantity (units)", min_value=1.0, step=1.0, key="quantity", format="%g")
     ctx = Context(hq=None if hq.startswith("(") else hq, export="reexport" if reexport else "us", quantity=float(quantity))
+    state = AppState(scenario=scenario, as_of=day, ctx=ctx, table=chip_table(), screen=screen, choice=choice, phase=phase)
     if edits:
-        sb.download_button("Download edited scenario (.toml)", overlay_toml(base, edits, sid=f"{base.id}-edited"),
-                           file_name=f"{base.id}-edited.toml", mime="application/toml", key="dl_scenario")
-    return AppState(scenario=scenario, as_of=as_of, ctx=ctx, table=chip_table(), screen=screen)
+        prov = state.provenance()
+        sb.download_button("Download edited scenario (.toml)",
+                           toml_header(prov) + overlay_toml(base, edits, sid=f"{base.id}-edited"),
+                           file_name=prov.file_name("scenario", "toml"), mime="application/toml", key="dl_scenario")
+    return state

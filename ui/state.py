@@ -13,7 +13,8 @@ from sim.engine import Context, outcome_matrix
 from sim.errors import ChipsimError
 from sim.scenario import Scenario, in_force_on, load_scenario, preset_ids
 
-SCREENS = ["Matrix", "Where can this chip go?", "Threshold planes", "Compare", "Timeline", "Sweep", "Data", "Method"]
+SCREENS = ["Matrix", "Where can this chip go?", "Threshold planes", "Compare", "Timeline", "Sweep", "Data", "Method",
+           "Glossary"]
 IN_FORCE = "rules in force on a date"
 FIRST_DAY, LAST_DAY = dt.date(2022, 10, 7), dt.date(2030, 12, 31)  # the dates the date picker offers
 
@@ -41,6 +42,16 @@ class AppState:
     ctx: Context
     table: pd.DataFrame  # bundled + uploaded/hypothetical chips
     screen: str
+    choice: str = ""  # the sidebar's rules choice: a preset id or IN_FORCE
+    phase: str = ""  # label of the preset's phase evaluated, if it has phases
+
+    def provenance(self):
+        """What every export names: scenario, edits, date, phase, chip table, chipsim version."""
+        from sim.provenance import describe, table_label
+
+        added = st.session_state.get("user_chip_sources", [])
+        return describe(self.scenario, self.as_of, phase=self.phase, uploaded=bool(added),
+                        chip_table=table_label(len(bundled_chips()), added, st.session_state.get("replaced_chips", [])))
 
     @property
     def key(self) -> tuple:
@@ -123,14 +134,13 @@ def init_from_url() -> list[str]:
 
 
 def write_url(state: AppState, chip: str | None = None, dest: str | None = None) -> None:
-    """Keep the URL equal to the view, so copying it shares exactly this view."""
-    params = {"screen": state.screen, "scenario": st.session_state.get("scenario_choice", state.scenario.id)}
-    if state.as_of:
+    """Keep the URL equal to the view (ui.view holds every choice), so copying it shares exactly this view."""
+    from . import view
+
+    params = {"screen": state.screen, "scenario": state.choice or st.session_state.get("scenario_choice", state.scenario.id)}
+    if view.get("date") is not None and state.as_of:
         params["as_of"] = state.as_of.isoformat()
-    if chip:
-        params["chip"] = chip
-    if dest:
-        params["dest"] = dest
+    params.update({k: v for k, v in view.url_params().items() if k not in params})
     if state.ctx.hq:
         params["hq"] = state.ctx.hq
     if state.ctx.export == "reexport":

@@ -1,0 +1,218 @@
+"""One view state for every screen, mirrored in the URL.
+
+The chosen chip, destination, edits, date and each screen's own settings (compare from/to, filters,
+sweep range, ...) live in session state under "v.<name>", never in a widget's key: Streamlit forgets
+a widget's value when its screen is not drawn, so a widget here is only a view of the canonical
+value (`bound`), written back by its on_change callback. Changing screen therefore keeps every choice,
+and `url_params` turns the whole state into the query string, so a link restores the exact view.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import streamlit as st
+
+PREFIX = "v."
+
+
+@dataclass(frozen=True)
+class Field:
+    url: str  # query-string key
+    kind: str  # "str" | "list" | "float" | "int" | "bool"
+    default: object = None
+
+
+# shared choices, then each screen's own settings (the sidebar's widgets keep theirs: screen, scenario,
+# transaction; edits and the date are handled by the sidebar through `get`/`put` as well)
+FIELDS: dict[str, Field] = {
+    "chip": Field("chip", "str"),
+    "dest": Field("dest", "str", "CN"),
+    "m_group": Field("group", "str", "Key destinations"),
+    "vendors": Field("vendor", "list", ()),
+    "segments": Field("segment", "list", ()),
+    "zoom": Field("zoom", "bool", False),
+    "plane_y": Field("plane", "str"),
+    "cmp_from": Field("from", "str", "us-2022-10"),
+    "cmp_to": Field("to", "str", "current"),
+    "cmp_dests": Field("dests", "str", "destination"),
+    "tl_all": Field("tl", "bool", False),
+    "sw_param": Field("param", "str"),
+    "sw_lo": Field("lo", "float"),
+    "sw_hi": Field("hi", "float"),
+    "sw_n": Field("n", "int", 191),
+    "map_group": Field("mapgroup", "str", "All countries and territories"),
+}
+DEFAULT_CHIP = "nvidia-h20"
+
+
+def get(name: str, default=None):
+    value = st.session_state.get(PREFIX + name)
+    if value is None:
+        f = FIELDS.get(name)
+        return default if default is not None or f is None else f.default
+    return value
+
+
+def put(name: str, value) -> None:
+    st.session_state[PREFIX + name] = value
+
+
+def _copy(widget_key: str, name: str, convert=None) -> None:
+    value = st.session_state.get(widget_key)
+    put(name, convert(value) if convert else value)
+
+
+def bound(widget, label: str, options: list, key: str, name: str, *, fallback=None, **kwargs):
+    """A selectbox/radio/segmented control showing canonical `name`; a user's pick becomes the canonical value.
+
+    If the canonical value is not among `options` (a filter hides it), the widget shows `fallback`
+    (or the first option) and that becomes the choice.
+    """
+    current = get(name)
+    if current not in options:
+        current = fallback if fallback in options else options[0]
+    st.session_state[key] = current
+    value = widget(label, options, key=key, on_change=_copy, args=(key, name), **kwargs)
+    put(name, value)
+    return value
+
+
+def bound_multi(widget, label: str, options: list, key: str, name: str, **kwargs) -> list:
+    current = [v for v in (get(name) or ()) if v in options]
+    st.session_state[key] = current
+    value = widget(label, options, key=key, on_change=_copy, args=(key, name, tuple), **kwargs)
+    put(name, tuple(value))
+    return list(value)
+
+
+def bound_value(widget, label: str, key: str, name: str, default, **kwargs):
+    """A number input, toggle or checkbox showing canonical `name` (or `default` until the user sets it)."""
+    current = get(name)
+    st.session_state[key] = default if current is None else current
+    value = widget(label, key=key, on_change=_copy, args=(key, name), **kwargs)
+    return value
+
+
+def select(name: str, value) -> None:
+    """Choose a value from outside a widget (a click on a chart or a table): every screen follows."""
+    if value is not None:
+        put(name, value)
+
+
+# ---------------------------------------------------------------------------------------------
+# the URL
+
+def _parse(field: Field, raw):
+    if field.kind == "list":
+        items = raw if isinstance(raw, list) else [raw]
+        return tuple(i for item in items for i in str(item).split(",") if i)
+    if isinstance(raw, list):
+        raw = raw[-1] if raw else ""
+    if field.kind == "float":
+        return float(raw)
+    if field.kind == "int":
+        return int(raw)
+    if field.kind == "bool":
+        return raw in ("1", "true", "yes")
+    return str(raw)
+
+
+def load_url_fields() -> list[str]:
+    """Each screen's own settings from the link (once per session); returns warnings about values ignored."""
+    warnings = []
+    for name, field in FIELDS.items():
+        if name in ("chip", "dest"):
+            continue  # ui.state.init_from_url reads them; `load_choices` checks them against the data
+        try:
+            raw = st.query_params.get_all(field.url) if field.kind == "list" else st.query_params.get(field.url)
+        except Exception:  # noqa: BLE001 - a damaged URL never breaks the app
+            raw = None
+        if raw in (None, "", []):
+            continue
+        try:
+            value = _parse(field, raw)
+        except (TypeError, ValueError):
+            warnings.append(f"Ignored {field.url}={raw!r} in the link (not a {'number' if field.kind in ('float', 'int') else field.kind}).")
+            continue
+        if field.kind == "float" and value != value:
+            continue
+        put(name, value)
+    return warnings
+
+
+def load_choices(chip_ids: list[str], country_codes) -> list[str]:
+    """The chip and destination the link names, checked against this session's data."""
+    warnings = []
+    chip = st.session_state.pop("url_chip", None)
+    if chip is not None:
+        if chip in chip_ids:
+            put("chip", chip)
+        else:
+            warnings.append(f"The link names the chip '{chip}', which this session's chip table does not have "
+                            "(chips added or uploaded in another session are not part of a link); "
+                            f"showing {DEFAULT_CHIP} instead.")
+    dest = st.session_state.pop("url_dest", None)
+    if dest is not None:
+        code = str(dest).strip().upper()
+        if code in country_codes:
+            put("dest", code)
+        else:
+            warnings.append(f"The link names the destination '{dest}', which is not an ISO 3166-1 code chipsim knows; "
+                            f"showing {FIELDS['dest'].default} instead.")
+    return warnings
+
+
+def _fmt(field: Field, value) -> str | list[str]:
+    if field.kind == "list":
+        return ",".join(value)
+    if field.kind == "bool":
+        return "1"
+    if field.kind == "float":
+        return f"{value:g}"
+    return str(value)
+
+
+def url_params() -> dict:
+    """Every canonical choice that differs from its default, as query-string entries."""
+    out = {}
+    for name, field in FIELDS.items():
+        value = get(name)
+        if value is None or value == field.default or (field.kind == "list" and not value) or value is False:
+            continue
+        out[field.url] = _fmt(field, value)
+    return out
+
+
+def today() -> dt.date:
+    return dt.date.today()
+
+
+def load() -> list[str]:
+    """Once per session: the whole view from the link; returns warnings about anything ignored."""
+    if st.session_state.get("_view_loaded"):
+        return []
+    from sim.destinations import countries
+
+    from . import periods
+    from .state import IN_FORCE, chip_table, init_from_url, preset
+
+    warnings = init_from_url()
+    st.session_state["_view_loaded"] = True
+    day = st.session_state.pop("as_of", None)
+    if day is not None:
+        put("date", day)
+    warnings += load_url_fields()
+    warnings += load_choices(list(chip_table()["chip_id"]), countries().index)
+    wanted = st.query_params.get("phase")
+    choice = st.session_state.get("scenario_choice")
+    if wanted:
+        ph = {p.id: p for p in periods.phases(preset(choice))} if choice and choice != IN_FORCE else {}
+        if wanted in ph:
+            put("date", ph[wanted].start)
+        else:
+            warnings.append(f"Ignored phase '{wanted}' in the link: "
+                            + (f"{choice} has the phases {', '.join(ph)}." if ph else f"{choice} has no phases."))
+    put("choice", choice)
+    return warnings
