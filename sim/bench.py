@@ -4,8 +4,15 @@
 - numpy_floor_seconds: one bare np.greater_equal broadcast over the same points x chips;
 - scalar_speedup: the vectorised engine (every point evaluated, no grouping of equivalent
   thresholds) against the plain scalar reference evaluator, on the same sample of points;
-- peak_rss_mb: peak memory of a child process running a 10,000,000-point counts sweep.
-Times are the best of several repeats, so a busy machine inflates them least.
+- peak_rss_mb: peak memory of a child process running a 10,000,000-point counts sweep;
+- stream: a child process streams the README's sweep (1,000 x 1,000 points, every destination,
+  counts) to one Parquet file: rows written (checked against the file), seconds, rows per second
+  and peak RSS; the floor is pyarrow writing the same columns, already in memory, to Parquet in
+  this run (rows per second), and floor_ratio how many times slower the stream is than that;
+- compact: a child process writes a 10,000 x 10,000 (10^8-point) grid, every destination, in the
+  compact class form: seconds, bytes on disk and peak RSS.
+Times are the best of several repeats, so a busy machine inflates them least (the streaming
+sweeps run once: they take long enough not to need it).
 """
 
 from __future__ import annotations
@@ -14,7 +21,9 @@ import json
 import resource
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -41,10 +50,105 @@ def memory_child(points_b: int) -> None:
     prep = prepare("us-2023-11", destinations=["CN"])
     result = sweep(None, _grid(1000, points_b), prepared=prep)
     assert len(result) == 1000 * points_b
-    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    print(_peak_mb())
 
 
-def run(repeats: int = 5, scalar_points: int = 20, memory_points: int = 10_000_000) -> dict:
+def _child(call: str) -> dict:
+    """Run `sim.bench.<call>` in a fresh interpreter (its own peak RSS) and return its JSON line."""
+    child = subprocess.run([sys.executable, "-c", f"from sim import bench; bench.{call}"],
+                           capture_output=True, text=True, timeout=3600)
+    if child.returncode != 0:
+        raise RuntimeError(child.stderr[-2000:])
+    return json.loads(child.stdout.strip().splitlines()[-1])
+
+
+def _peak_mb() -> float:
+    """This process's peak resident memory in MB.
+
+    VmHWM, not getrusage: Linux carries ru_maxrss across execve, so a child started from a large
+    parent would report the parent's size.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def stream_child(n_a: int, n_b: int, out: str) -> None:
+    """Run in a child process: stream an n_a x n_b grid, every destination, counts, to one Parquet file."""
+    import pyarrow.parquet as pq
+
+    from .sweep import plan_sweep, prepare
+    from .sweep_io import write_sweep
+
+    t = time.perf_counter()
+    plan = plan_sweep(None, _grid(n_a, n_b), prepared=prepare("us-2023-11"))
+    info = write_sweep(plan, out)
+    seconds = time.perf_counter() - t
+    in_file = pq.ParquetFile(out).metadata.num_rows
+    print(json.dumps({"rows": info["rows"], "rows_in_file": in_file, "destinations": len(plan.prep.codes),
+                      "points": plan.n_points, "evaluated_points": info["evaluated_points"], "seconds": seconds,
+                      "bytes": Path(out).stat().st_size, "peak_rss_mb": _peak_mb()}))
+
+
+def compact_child(n_a: int, n_b: int, out: str) -> None:
+    """Run in a child process: an n_a x n_b grid, every destination, in the compact class form."""
+    from .sweep import plan_sweep, prepare
+    from .sweep_io import write_sweep
+
+    t = time.perf_counter()
+    plan = plan_sweep(None, _grid(n_a, n_b), prepared=prepare("us-2023-11"))
+    info = write_sweep(plan, out, summary="classes")
+    print(json.dumps({"points": info["points"], "full_rows": info["full_rows"], "evaluated_points": info["evaluated_points"],
+                      "seconds": time.perf_counter() - t, "bytes": info["bytes"], "peak_rss_mb": _peak_mb()}))
+
+
+def write_floor(n_a: int, n_b: int, rows: int, path: str, repeats: int) -> float:
+    """Rows per second of pyarrow writing the stream's own columns from memory (the first `rows` rows)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from .sweep import plan_sweep, prepare
+    from .sweep_io import CHUNK_ROWS, SweepRows
+
+    rows_of = SweepRows(plan_sweep(None, _grid(n_a, n_b), prepared=prepare("us-2023-11")))
+    batches, held = [], 0
+    for b in rows_of.chunks():
+        batches.append(b.slice(0, rows - held))
+        held += batches[-1].num_rows
+        if held >= rows:
+            break
+    table = pa.Table.from_batches(batches, schema=rows_of.schema)
+    seconds = _best_of(lambda: pq.write_table(table, path, row_group_size=CHUNK_ROWS), repeats)
+    return table.num_rows / seconds
+
+
+def streaming(repeats: int = 3, grid: tuple = (1000, 1000), compact_grid: tuple = (10_000, 10_000),
+              floor_rows: int = 25_000_000) -> dict:
+    """The streaming writer against its floor, and the compact form (see the module notes)."""
+    with tempfile.TemporaryDirectory(prefix="chipsim-bench-") as tmp:
+        stream = _child(f"stream_child({grid[0]}, {grid[1]}, {str(Path(tmp) / 'grid.parquet')!r})")
+        (Path(tmp) / "grid.parquet").unlink()
+        floor = write_floor(grid[0], grid[1], min(floor_rows, stream["rows"]), str(Path(tmp) / "floor.parquet"), repeats)
+        (Path(tmp) / "floor.parquet").unlink()
+        compact = _child(f"compact_child({compact_grid[0]}, {compact_grid[1]}, {str(Path(tmp) / 'classes')!r})")
+    rate = stream["rows"] / stream["seconds"]
+    return {
+        "stream": {**{k: stream[k] for k in ("points", "destinations", "evaluated_points", "rows", "rows_in_file")},
+                   "seconds": round(stream["seconds"], 2), "rows_per_s": round(rate), "file_mb": round(stream["bytes"] / 1e6, 1),
+                   "peak_rss_mb": round(stream["peak_rss_mb"], 1), "floor_rows_per_s": round(floor),
+                   "floor_ratio": round(floor / rate, 3)},
+        "compact": {"points": compact["points"], "full_rows": compact["full_rows"],
+                    "evaluated_points": compact["evaluated_points"], "seconds": round(compact["seconds"], 2),
+                    "mb": round(compact["bytes"] / 1e6, 2), "peak_rss_mb": round(compact["peak_rss_mb"], 1)},
+    }
+
+
+def run(repeats: int = 5, scalar_points: int = 20, memory_points: int = 10_000_000, stream: dict | None = None) -> dict:
+    """The whole bench; stream: keyword arguments for streaming() (None = the full README sweep)."""
     from .chips import load_chips
     from .reference import chip_record, decide
     from .scenario import load_scenario
@@ -82,6 +186,7 @@ def run(repeats: int = 5, scalar_points: int = 20, memory_points: int = 10_000_0
     if child.returncode != 0:
         raise RuntimeError(child.stderr[-2000:])
     peak = float(child.stdout.strip().splitlines()[-1])
+    streamed = streaming(**{"repeats": min(repeats, 3), **(stream or {})})
     return {
         "points": n_points, "chips": n_chips, "destinations": 1, "scenario": scenario.id,
         "seconds": round(seconds, 4), "numpy_floor_seconds": round(floor, 4),
@@ -89,7 +194,9 @@ def run(repeats: int = 5, scalar_points: int = 20, memory_points: int = 10_000_0
         "scalar_sample_points": scalar_points, "scalar_seconds": round(scalar, 4), "vectorised_seconds": round(vec, 5),
         "scalar_speedup": round(scalar / vec, 1),
         "memory_sweep_points": memory_points, "peak_rss_mb": round(peak, 1),
-        "targets": {"ratio_vs_floor": "<= 5", "scalar_speedup": ">= 100", "peak_rss_mb": "< 1024"},
+        **streamed,
+        "targets": {"ratio_vs_floor": "<= 5", "scalar_speedup": ">= 100", "peak_rss_mb": "< 1024",
+                    "stream.peak_rss_mb": "< 1024", "stream.floor_ratio": "<= 2", "stream.rows_in_file": "= stream.rows"},
     }
 
 

@@ -22,6 +22,7 @@ from .schema import (
     COLUMNS,
     FALSE_WORDS,
     REQUIRED_COLUMNS,
+    THROUGHPUT_BITS,
     THROUGHPUT_COLUMNS,
     TRUE_WORDS,
 )
@@ -29,6 +30,10 @@ from .schema import (
 BUNDLED_CHIPS = Path(__file__).resolve().parent.parent / "chips.csv"
 MAX_TABLE_BYTES = 10_000_000  # a chip table is kilobytes; refuse what cannot be one
 MAX_ROWS = 20_000
+# Figures no chip can have: refused as typing or unit mistakes (e.g. GFLOPS for TFLOPS), with the range.
+MAX_DIE_AREA_MM2 = 46_225.0  # a full reticle-stitched wafer-scale die, 215 mm x 215 mm (Cerebras WSE-3)
+MAX_TPP = 1e8  # 3A090 caught chips from TPP 4,800; the largest single package today is ~10^5
+_WIDEST_BITS = {"tf32_tflops": 32, "fp6_tflops": 8}  # the widest bit length a convention may give these
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9.\-]*$")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -110,6 +115,31 @@ def _header_problems(header: list[str], name: str) -> list[Problem]:
     return problems
 
 
+def upper_limit(column: str) -> tuple[float, str] | None:
+    """(largest accepted value, why) for a numeric column, or None if only >= 0 is required.
+
+    Range columns (NAME_low, NAME_high) take their base column's limit.
+    """
+    base = column[: -len("_low")] if column.endswith("_low") else column[: -len("_high")] if column.endswith("_high") else column
+    if base in THROUGHPUT_COLUMNS:
+        bits = THROUGHPUT_BITS[base] or _WIDEST_BITS[base]
+        return MAX_TPP / bits, f"TPP = {COLUMN_BY_NAME[base].unit} x {bits} bits may not exceed {MAX_TPP:,.0f}"
+    if base == "die_area_mm2":
+        return MAX_DIE_AREA_MM2, "a full reticle-stitched wafer"
+    return None
+
+
+def _accepted(col) -> str:
+    """The accepted range in words: 'from 0 to 46,225 mm² (a full reticle-stitched wafer)' or '>= 0 W'."""
+    limit = upper_limit(col.name)
+    unit = f" {col.unit}" if col.unit else ""
+    if col.kind == "count":
+        return "a whole number >= 1"
+    if limit is None:
+        return f">= 0{unit}"
+    return f"from 0 to {limit[0]:,.10g}{unit} ({limit[1]})"
+
+
 def _cell_problems(frame: pd.DataFrame, lines: np.ndarray, name: str) -> list[Problem]:
     """Check every cell against its column's kind; vectorised per column."""
     problems: list[Problem] = []
@@ -131,13 +161,21 @@ def _cell_problems(frame: pd.DataFrame, lines: np.ndarray, name: str) -> list[Pr
             sparse = present & raw.str.contains(_SPARSE_MARK)
             report(sparse, col.name, "a dense figure: halve the vendor's sparse figure and name the column in sparsity_halved")
             values = pd.to_numeric(raw.where(present & ~sparse), errors="coerce")
-            bad = present & ~sparse & values.isna()
+            # "nan", "inf", "1e400" parse (to NaN or infinity) but are no figure; each cell gets one problem
+            written_nan = raw.str.strip().str.lower().isin({"nan", "+nan", "-nan"})
+            bad = present & ~sparse & values.isna() & ~written_nan
             report(bad, col.name, f"a number{' in ' + col.unit if col.unit else ''}, without units or commas")
-            ok = values.notna()
-            report(ok & ~np.isfinite(values.fillna(0)), col.name, "a finite number")
-            report(ok & (values < 0), col.name, "a number >= 0")
+            nonfinite = present & ~sparse & (written_nan | (values.notna() & ~np.isfinite(values.fillna(0))))
+            report(nonfinite, col.name, f"a finite number {_accepted(col)}")
+            ok = values.notna() & ~nonfinite
+            limit = upper_limit(col.name)
             if col.kind == "count":
                 report(ok & ((values % 1 != 0) | (values < 1)), col.name, "a whole number >= 1")
+            elif limit is None:
+                report(ok & (values < 0), col.name, f"a number {_accepted(col)}")
+            else:
+                report(ok & (values < 0), col.name, f"a number >= 0 (accepted: {_accepted(col)})")
+                report(ok & (values > limit[0]), col.name, f"a number {_accepted(col)}")
         elif col.kind == "bool":
             report(present & ~raw.str.lower().isin(TRUE_WORDS | FALSE_WORDS), col.name, "true or false")
         elif col.kind == "choice":
@@ -194,6 +232,8 @@ def parse_chips(data: bytes | str, name: str = "<upload>") -> pd.DataFrame:
     for i, (record, line) in enumerate(zip(rows, lines)):
         if len(record) != width:
             problems.append(Problem(shown, f"{width} fields like the header (got {len(record)})", line=line, row=i + 1))
+    if not rows:
+        problems.append(Problem(shown, f"at least one chip row below the header (no chips in {shown})", line=2))
     if problems:
         raise ValidationError(problems)
     frame = pd.DataFrame(rows, columns=header, dtype=str).apply(lambda s: s.str.strip())

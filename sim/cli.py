@@ -276,24 +276,42 @@ def _range(spec: str, what: str):
 
 
 def cmd_sweep(args) -> int:
-    import math
+    import signal
 
-    from .sweep import parse_vary, prepare, stderr_progress, sweep
+    from .sweep import check_points, parse_vary, plan_sweep, prepare, sweep
+    from .sweep_io import StderrProgress, SweepRows, output_kind, write_sweep
 
     s, as_of = scenario_from(args)
     vary = dict(parse_vary(v, s) for v in args.vary)
-    n = math.prod(len(v) for v in vary.values()) if args.mode == "grid" else len(next(iter(vary.values())))
-    prep = prepare(s, table_from(args), args.chip, args.dest, as_of=as_of, ctx=context_from(args), conv=conventions_from(args))
-    result = sweep(None, vary, mode=args.mode, summary=args.summary, prepared=prep, progress=stderr_progress(n))
-    if args.out:
-        if args.out.endswith(".parquet"):
-            write_frame(result, "parquet", args.out)
-        else:
-            write_frame(result, "csv", args.out)
-        print(f"wrote {len(result):,} rows ({result.attrs['points']:,} points, "
-              f"{result.attrs['evaluated_points']:,} evaluated) to {args.out}", file=sys.stderr)
-    elif not args.plot:
-        write_frame(result, "csv")
+    if args.mode == "zip" and len({len(v) for v in vary.values()}) > 1:
+        raise ChipsimError("--mode zip needs every --vary to have the same number of values")
+    check_points(list(vary.values()), args.mode)  # refuse an impossible grid before any work
+    write = bool(args.out) or not args.plot
+    if write:
+        output_kind(args.out, args.summary)
+    if args.partition_by and not (args.out and output_kind(args.out, args.summary) == "dataset"):
+        raise ChipsimError("--partition-by needs --out DIR/ (a directory; end the name with '/')")
+    table, ctx, conv = table_from(args), context_from(args), conventions_from(args)
+    prep = prepare(s, table, args.chip, args.dest, as_of=as_of, ctx=ctx, conv=conv)
+    if write:
+        plan = plan_sweep(None, vary, mode=args.mode, prepared=prep)
+        total = plan.n_points * len(prep.codes) if args.summary == "classes" else SweepRows(plan, args.summary).total_rows
+        progress = StderrProgress(total) if args.out and args.summary != "classes" and total >= 1_000_000 else None
+        # a termination signal unwinds like Ctrl-C, so no half-written file is left behind
+        previous = signal.signal(signal.SIGTERM, _terminate)
+        try:
+            info = write_sweep(plan, args.out, summary=args.summary, partition_by=args.partition_by, progress=progress)
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+        if args.summary == "classes":
+            print(f"wrote the compact form of {info['points']:,} points x {info['destinations']:,} destinations "
+                  f"({info['full_rows']:,} rows in full): {info['evaluated_points']:,} evaluated points in classes.parquet, "
+                  f"the point-to-class index in index.parquet, {info['bytes'] / 1e6:,.1f} MB in {args.out} "
+                  f"(how to join them: {Path(args.out) / '_sweep.json'})", file=sys.stderr)
+        elif args.out:
+            where = f"{info['files']:,} files partitioned by {info['partition_by']} in {args.out}" if "files" in info else args.out
+            print(f"wrote {info['rows']:,} rows ({info['points']:,} points, {info['evaluated_points']:,} evaluated) to {where}",
+                  file=sys.stderr)
     if args.plot:
         from .plots import png_bytes, sweep_figure, sweep_map_figure
 
@@ -301,16 +319,21 @@ def cmd_sweep(args) -> int:
         names = list(vary)
         if len(names) == 1:
             fig = sweep_figure(prep, names[0], vary[names[0]], dest)
-        elif len(names) == 2 and args.summary == "counts" and args.mode == "grid":
-            fig = sweep_map_figure(result, names[0], names[1], dest)
+        elif len(names) == 2 and args.mode == "grid":
+            one = prepare(s, table, args.chip, [dest], as_of=as_of, ctx=ctx, conv=conv)
+            fig = sweep_map_figure(sweep(None, vary, prepared=one), names[0], names[1], dest)
         else:
-            raise ChipsimError("--plot draws one swept parameter, or two in a grid with --summary counts")
+            raise ChipsimError("--plot draws one swept parameter, or two in a grid")
         try:
             Path(args.plot).write_bytes(png_bytes(fig))
         except OSError as exc:
             raise ChipsimError(f"cannot write {args.plot}: {exc.strerror or exc}") from None
         print(f"plot written to {args.plot} (destination {dest})", file=sys.stderr)
     return 0
+
+
+def _terminate(signum, frame):
+    raise SystemExit(128 + signum)
 
 
 def cmd_margins(args) -> int:
@@ -379,12 +402,18 @@ def cmd_bench(args) -> int:
 
     import json
 
-    result = run(repeats=args.repeats)
+    stream = {"grid": (1000, 100)} if args.quick else None
+    result = run(repeats=args.repeats, stream=stream)
     if args.json:
         print(json.dumps(result))
     else:
         for k, v in result.items():
-            print(f"{k:>22}: {v}")
+            if isinstance(v, dict):
+                print(f"{k:>22}:")
+                for kk, vv in v.items():
+                    print(f"{kk:>26}: {vv}")
+            else:
+                print(f"{k:>22}: {v}")
     return 0
 
 
@@ -393,9 +422,16 @@ def _register_sweeps(sub) -> None:
     _add_scenario_options(p)
     p.add_argument("--vary", action="append", required=True, metavar="NAME=START:STOP:N|NAME=v1,v2,...")
     p.add_argument("--mode", choices=("grid", "zip"), default="grid")
-    p.add_argument("--summary", choices=("counts", "pairs"), default="counts")
+    p.add_argument("--summary", choices=("counts", "pairs", "classes"), default="counts",
+                   help="counts: chips per outcome for each point and destination (default); pairs: one row per point, "
+                        "chip and destination; classes: the compact form, the distinct evaluated points and a "
+                        "point-to-class index (needs --out DIR/)")
     _add_selection(p)
-    p.add_argument("--out", metavar="FILE.csv|FILE.parquet")
+    p.add_argument("--out", metavar="FILE.parquet|FILE.csv|DIR/",
+                   help="written as it is computed: one Parquet file, CSV, or (DIR/) a partitioned Parquet dataset; "
+                        "default CSV on standard output")
+    p.add_argument("--partition-by", metavar="destination|NAME",
+                   help="with --out DIR/: one directory per destination (default) or per value of a swept parameter")
     p.add_argument("--plot", metavar="FILE.png", help="counts and flip points along one threshold (first --dest)")
     _add_table_options(p)
     p.set_defaults(func=cmd_sweep)
@@ -438,9 +474,12 @@ def _register_sweeps(sub) -> None:
     _add_format(p)
     p.set_defaults(func=cmd_montecarlo)
 
-    p = sub.add_parser("bench", help="sweep speed as ratios against a numpy floor and the scalar evaluator")
+    p = sub.add_parser("bench", help="sweep speed as ratios against a numpy floor, the scalar evaluator and "
+                                          "pyarrow writing from memory; peak memory of streamed sweeps")
     p.add_argument("--json", action="store_true", help="one JSON object")
     p.add_argument("--repeats", type=int, default=5)
+    p.add_argument("--quick", action="store_true",
+                   help="stream a 1,000 x 100 grid instead of the README's 1,000 x 1,000 (every destination)")
     p.set_defaults(func=cmd_bench)
 
 

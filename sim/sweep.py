@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -26,12 +25,14 @@ from .engine import (INDET_SEVERITY, Context, chip_facts, compile_scenario, defa
                      evaluate_points, outcome_matrix, verdicts)
 from .errors import ChipsimError, unknown_name
 from .metrics import compute_metrics
-from .predicates import leaves
+from .predicates import HI, leaves
 from .scenario import Scenario
 
 OUTCOME_ORDER = ("allowed", "exception", "license", "denied", "indeterminate")
 MAX_ELEMENTS = 4_000_000  # per chunk: points x chips x destination classes
-MAX_GRID = 50_000_000
+MAX_POINTS = 100_000_000  # per sweep, checked before any work; a file or the class form holds them
+MAX_MEMORY_ROWS = 50_000_000  # rows sweep() builds in memory; larger results stream to a file
+MAX_GRID = MAX_POINTS  # older name
 
 
 @dataclass
@@ -109,6 +110,13 @@ def param_leaves(scenario: Scenario, name: str) -> list[dict]:
     return list(found.values())
 
 
+def chip_figures(prep: Prepared, metric: str) -> np.ndarray:
+    """Every chip figure a comparison on `metric` can turn at: the value, or both ends of a range."""
+    low = prep.m[metric].reshape(-1)
+    high = prep.m.get(metric + HI)
+    return low if high is None else np.concatenate([low, high.reshape(-1)])
+
+
 def representatives(prep: Prepared, name: str, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(distinct values, index of each input value): values that compare alike with every chip collapse.
 
@@ -117,7 +125,7 @@ def representatives(prep: Prepared, name: str, values: np.ndarray) -> tuple[np.n
     (2 x rank + on-a-figure) is the value's class; memory stays O(number of values).
     """
     values = np.asarray(values, dtype=float)
-    figures = [prep.m[leaf["metric"]].reshape(-1) for leaf in param_leaves(prep.scenario, name)]
+    figures = [chip_figures(prep, leaf["metric"]) for leaf in param_leaves(prep.scenario, name)]
     if not figures:  # the parameter is read by nothing: every value gives the same answer
         return values[:1], np.zeros(len(values), dtype=np.int64)
     breaks = np.unique(np.concatenate(figures))
@@ -143,8 +151,8 @@ def parse_vary(spec: str, scenario: Scenario) -> tuple[str, np.ndarray]:
             if len(parts) != 3:
                 raise ValueError
             start, stop, count = float(parts[0]), float(parts[1]), int(parts[2])
-            if count < 1 or count > MAX_GRID:
-                raise ChipsimError(f"--vary {name}: N must be between 1 and {MAX_GRID:,}, not {count}")
+            if count < 1 or count > MAX_POINTS:
+                raise ChipsimError(f"--vary {name}: N must be between 1 and {MAX_POINTS:,}, not {count:,}")
             values = np.linspace(start, stop, count)
         else:
             values = np.array([float(v) for v in rhs.split(",") if v.strip() != ""])
@@ -157,52 +165,150 @@ def parse_vary(spec: str, scenario: Scenario) -> tuple[str, np.ndarray]:
     return name, values
 
 
-def sweep(scenario, vary: dict, *, chips=None, destinations=None, mode: str = "grid", summary: str = "counts",
-          as_of=None, ctx: Context = Context(), conv: MetricConventions = DEFAULT_CONVENTIONS, table=None,
-          progress=None, prepared: Prepared | None = None) -> pd.DataFrame:
-    """Outcomes over a grid (every combination) or zip (aligned lists) of parameter values.
+@dataclass
+class SweepPlan:
+    """A sweep ready to be written: each parameter's values, their groups, and the outcomes of every group.
 
-    summary="counts": one row per point and destination with the number of chips per outcome;
-    summary="pairs": one row per point, chip and destination with its outcome.
+    The evaluated points ("classes") are every combination of the parameters' groups (grid) or the
+    combinations that occur (zip); `outcomes` holds each class's outcome per chip and destination
+    class. Every grid point's class follows from its values' groups, so rows can be produced in any
+    order and any chunk without holding a per-point array.
     """
+
+    prep: Prepared
+    names: list
+    values: list  # per parameter: every swept value, in the order given
+    mode: str
+    groups: list  # per parameter: the group of each value
+    class_groups: np.ndarray  # (U, parameters): the group of each parameter in each class
+    class_values: list  # per parameter: the representative value each class was evaluated at
+    outcomes: np.ndarray  # (U, N, destination classes) index into OUTCOME_ORDER
+    zip_class: np.ndarray | None  # zip: the class of each point
+    n_points: int
+    n_groups: tuple = field(init=False)
+    _order: tuple = field(init=False, default=(None, None), repr=False)
+
+    def __post_init__(self):
+        self.n_groups = tuple(int(self.class_groups[:, a].max()) + 1 for a in range(len(self.names)))
+
+    @property
+    def shape(self) -> tuple:
+        return tuple(len(v) for v in self.values)
+
+    def points(self, start: int, stop: int, lead: int | None = None) -> tuple[list, np.ndarray]:
+        """Points start..stop-1 as (each parameter's values, class of each point).
+
+        lead: enumerate a grid with this parameter outermost (points sharing its value are then
+        contiguous); the others keep their order.
+        """
+        flat = np.arange(start, stop, dtype=np.int64)
+        if self.mode == "zip":
+            order = self._zip_order(lead)
+            pick = flat if order is None else order[flat]
+            return [v[pick] for v in self.values], self.zip_class[pick]
+        axes = list(range(len(self.values)))
+        if lead is not None:
+            axes = [lead] + [a for a in axes if a != lead]
+        pos = np.unravel_index(flat, [len(self.values[a]) for a in axes])
+        index = [None] * len(axes)
+        for a, p in zip(axes, pos):
+            index[a] = p
+        cls = np.zeros(len(flat), dtype=np.int64)
+        for a in range(len(axes)):  # class id: groups in ij (row-major) order, as evaluated
+            cls = cls * self.n_groups[a] + self.groups[a][index[a]]
+        return [v[i] for v, i in zip(self.values, index)], cls
+
+    def _zip_order(self, lead):
+        if lead is None:
+            return None
+        if self._order[0] != lead:
+            self._order = (lead, np.argsort(self.values[lead], kind="stable"))
+        return self._order[1]
+
+
+def plan_sweep(scenario, vary: dict, *, chips=None, destinations=None, mode: str = "grid", as_of=None,
+               ctx: Context = Context(), conv: MetricConventions = DEFAULT_CONVENTIONS, table=None,
+               prepared: Prepared | None = None) -> SweepPlan:
+    """Check a sweep, group each parameter's values and evaluate every group combination once."""
     if mode not in ("grid", "zip"):
         raise ChipsimError(f"mode must be 'grid' or 'zip', not {mode!r}")
-    if summary not in ("counts", "pairs"):
-        raise ChipsimError(f"summary must be 'counts' or 'pairs', not {summary!r}")
-    prep = prepared or prepare(scenario, table, chips, destinations, as_of=as_of, ctx=ctx, conv=conv)
     if not vary:
         raise ChipsimError("a sweep needs at least one parameter to vary")
-    for name in vary:
-        if name not in prep.scenario.parameters:
-            raise unknown_name("parameter to vary", name, prep.scenario.parameters)
     names = list(vary)
     values = [np.atleast_1d(np.asarray(vary[k], dtype=float)) for k in names]
     if mode == "zip" and len({len(v) for v in values}) > 1:
         raise ChipsimError("mode='zip' needs every varied parameter to have the same number of values")
-    n_points = math.prod(len(v) for v in values) if mode == "grid" else len(values[0])
-    if n_points > MAX_GRID:
-        raise ChipsimError(f"{n_points:,} points is more than the {MAX_GRID:,} a sweep may have")
+    check_points(values, mode)
+    prep = prepared or prepare(scenario, table, chips, destinations, as_of=as_of, ctx=ctx, conv=conv)
+    for name in names:
+        if name not in prep.scenario.parameters:
+            raise unknown_name("parameter to vary", name, prep.scenario.parameters)
+    n_points = count_points(values, mode)
     reps = [representatives(prep, k, v) for k, v in zip(names, values)]
+    groups = [r[1] for r in reps]
+    zip_class = None
     if mode == "grid":
-        shape = tuple(len(r[0]) for r in reps)
-        mesh = np.meshgrid(*[r[0] for r in reps], indexing="ij")
-        rep_params = {k: g.reshape(-1) for k, g in zip(names, mesh)}
-        point_values = _grid_columns(values)
-        # flat index of each point's representative, built by broadcasting (no k x P index arrays)
-        strides = np.cumprod((shape[1:] + (1,))[::-1])[::-1]
-        point_rep = np.zeros([len(v) for v in values], dtype=np.int32 if math.prod(shape) < 2**31 else np.int64)
-        for axis, (r, stride) in enumerate(zip(reps, strides)):
-            point_rep += _along(axis, (r[1] * stride).astype(point_rep.dtype), len(values))
-        point_rep = point_rep.reshape(-1)
+        mesh = np.meshgrid(*[np.arange(len(r[0])) for r in reps], indexing="ij")
+        class_groups = np.stack([g.reshape(-1) for g in mesh], axis=1)
     else:
-        idx = np.stack([r[1] for r in reps], axis=1)
-        uniq, point_rep = np.unique(idx, axis=0, return_inverse=True)
-        point_rep = point_rep.reshape(-1)
-        rep_params = {k: reps[i][0][uniq[:, i]] for i, k in enumerate(names)}
-        point_values = values
+        class_groups, zip_class = np.unique(np.stack(groups, axis=1), axis=0, return_inverse=True)
+        zip_class = zip_class.reshape(-1)
+    class_values = [reps[i][0][class_groups[:, i]] for i in range(len(names))]
+    outcomes = outcome_index(prep, dict(zip(names, class_values)))  # (U, N, D')
+    return SweepPlan(prep, names, values, mode, groups, class_groups, class_values, outcomes, zip_class, n_points)
+
+
+def count_points(values: list, mode: str) -> int:
+    return math.prod(len(v) for v in values) if mode == "grid" else (len(values[0]) if values else 0)
+
+
+def check_points(values: list, mode: str) -> int:
+    """The number of points, refused above MAX_POINTS before any work."""
+    n_points = count_points(values, mode)
+    if n_points > MAX_POINTS:
+        shape = " x ".join(f"{len(v):,}" for v in values) if mode == "grid" and len(values) > 1 else ""
+        raise ChipsimError(f"{n_points:,} points{' (' + shape + ')' if shape else ''} is more than the "
+                           f"{MAX_POINTS:,} a sweep may have; use fewer values per parameter")
+    return n_points
+
+
+def sweep(scenario, vary: dict, *, chips=None, destinations=None, mode: str = "grid", summary: str = "counts",
+          as_of=None, ctx: Context = Context(), conv: MetricConventions = DEFAULT_CONVENTIONS, table=None,
+          progress=None, prepared: Prepared | None = None) -> pd.DataFrame:
+    """Outcomes over a grid (every combination) or zip (aligned lists) of parameter values, in memory.
+
+    summary="counts": one row per point and destination with the number of chips per outcome;
+    summary="pairs": one row per point, chip and destination with its outcome.
+    For results too large for memory, sim.sweep_io.write_sweep streams the same rows to a file.
+    """
+    if summary not in ("counts", "pairs"):
+        raise ChipsimError(f"summary must be 'counts' or 'pairs', not {summary!r}")
+    if mode not in ("grid", "zip"):
+        raise ChipsimError(f"mode must be 'grid' or 'zip', not {mode!r}")
+    prep = prepared or prepare(scenario, table, chips, destinations, as_of=as_of, ctx=ctx, conv=conv)
+    values = [np.atleast_1d(np.asarray(v, dtype=float)) for v in vary.values()]
+    if values and not (mode == "zip" and len({len(v) for v in values}) > 1):
+        n = check_points(values, mode) * len(prep.codes) * (len(prep.chip_ids) if summary == "pairs" else 1)
+        if n > MAX_MEMORY_ROWS:
+            raise ChipsimError(f"this sweep has {n:,} rows, more than the {MAX_MEMORY_ROWS:,} held in memory; "
+                               "write it to a file instead (chipsim sweep --out, or sim.sweep_io.write_sweep)")
+    plan = plan_sweep(None, vary, mode=mode, prepared=prep)
+    names, n_points = plan.names, plan.n_points
     if progress:
         progress(0.1)
-    codes = outcome_index(prep, rep_params)  # (U, N, D')
+    if mode == "grid":
+        point_values = _grid_columns(plan.values)
+        # flat index of each point's class, built by broadcasting (no k x P index arrays)
+        shape = plan.n_groups
+        strides = np.cumprod((shape[1:] + (1,))[::-1])[::-1]
+        point_rep = np.zeros(plan.shape, dtype=np.int32 if math.prod(shape) < 2**31 else np.int64)
+        for axis, (g, stride) in enumerate(zip(plan.groups, strides)):
+            point_rep += _along(axis, (g * stride).astype(point_rep.dtype), len(names))
+        point_rep = point_rep.reshape(-1)
+    else:
+        point_rep = plan.zip_class
+        point_values = plan.values
+    codes = plan.outcomes  # (U, N, D')
     if progress:
         progress(0.6)
     dest_class = prep.inverse
@@ -248,22 +354,6 @@ def _grid_columns(values: list[np.ndarray]) -> list[np.ndarray]:
     return [np.broadcast_to(_along(axis, v, len(values)), shape).reshape(-1) for axis, v in enumerate(values)]
 
 
-def stderr_progress(total_points: int):
-    """A progress bar on stderr for long sweeps (silent for short ones)."""
-    if total_points < 200_000:
-        return None
-
-    def show(fraction: float):
-        width = 30
-        done = int(width * fraction)
-        sys.stderr.write(f"\rsweep {total_points:,} points [{'#' * done}{'.' * (width - done)}] {fraction:4.0%}")
-        if fraction >= 1:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
-
-    return show
-
-
 # ---------------------------------------------------------------------------------------------
 # sensitivity: closed-form flip points
 
@@ -283,7 +373,7 @@ def margins(scenario, chip_id: str, destination: str, *, as_of=None, ctx: Contex
     s = prep.scenario
     rows = []
     for name, p in s.parameters.items():
-        breaks = sorted({float(prep.m[leaf["metric"]].reshape(-1)[0]) for leaf in param_leaves(s, name)})
+        breaks = sorted({float(f) for leaf in param_leaves(s, name) for f in chip_figures(prep, leaf["metric"])})
         breaks = [b for b in breaks if b == b]
         current = p.value
         row = {"parameter": name, "unit": p.unit, "value": current, "stricter": p.stricter}
@@ -324,7 +414,7 @@ def flip_points(prep: Prepared, name: str, lo: float, hi: float, destination: st
     d = prep.codes.index(destination)
     rows = []
     leaves_ = param_leaves(prep.scenario, name)
-    cand = np.unique(np.concatenate([prep.m[leaf["metric"]].reshape(-1) for leaf in leaves_])) if leaves_ else np.array([])
+    cand = np.unique(np.concatenate([chip_figures(prep, leaf["metric"]) for leaf in leaves_])) if leaves_ else np.array([])
     cand = cand[np.isfinite(cand) & (cand >= lo) & (cand <= hi)]
     grid = np.unique(np.concatenate([_neighbours(cand), [lo, hi]]))
     out = outcome_index(prep, {name: grid})[:, :, prep.inverse[d]]  # (G, N)

@@ -203,10 +203,16 @@ def test_cli_margins_best_allocate_montecarlo():
 def test_bench_reports_its_ratios():
     from sim.bench import run
 
-    r = run(repeats=1, scalar_points=3, memory_points=200_000)
+    r = run(repeats=1, scalar_points=3, memory_points=200_000,
+            stream={"grid": (100, 10), "compact_grid": (1000, 1000), "floor_rows": 200_000})
     for key in ("points", "chips", "seconds", "numpy_floor_seconds", "ratio_vs_floor", "scalar_speedup", "peak_rss_mb"):
         assert key in r and r[key] > 0
     assert r["points"] >= 1_000_000 and r["chips"] >= 55
+    s, c = r["stream"], r["compact"]
+    assert s["rows"] == s["rows_in_file"] == 100 * 10 * s["destinations"]
+    for key in ("seconds", "rows_per_s", "floor_rows_per_s", "floor_ratio", "peak_rss_mb", "file_mb"):
+        assert s[key] > 0, key
+    assert c["points"] == 1_000_000 and c["full_rows"] == 1_000_000 * s["destinations"] and 0 < c["mb"] < 5
 
 
 def test_grouping_is_exact_at_chip_figures(prep_2023):
@@ -216,3 +222,22 @@ def test_grouping_is_exact_at_chip_figures(prep_2023):
     result = sweep(None, {"3A090.b.1.tpp": values}, summary="pairs", prepared=prep_2023)
     brute = outcome_index(prep_2023, {"3A090.b.1.tpp": values})[:, :, prep_2023.inverse]
     assert (result["outcome"].to_numpy(dtype=object) == np.asarray(OUTCOME_ORDER, dtype=object)[brute].reshape(-1)).all()
+
+
+def test_grouping_is_exact_where_a_figure_is_known_only_as_a_range():
+    """A ranged figure (TPP 4,000-6,000) turns comparisons at both ends: the grouping must split at both."""
+    from conftest import chip_csv
+    from sim import parse_chips
+
+    table = parse_chips(chip_csv({"fp8_tflops_low": 500, "fp8_tflops_high": 750, "die_area_mm2": 4000,
+                                  "non_planar": "true"}), name="t.csv")
+    prep = prepare("us-2023-11", table=table, destinations=["CN"])
+    values = np.linspace(3000, 7000, 81)
+    result = sweep(None, {"3A090.a.1.tpp": values}, summary="pairs", prepared=prep)
+    brute = np.asarray(OUTCOME_ORDER, dtype=object)[outcome_index(prep, {"3A090.a.1.tpp": values})[:, :, prep.inverse]]
+    assert (result["outcome"].to_numpy(dtype=object) == brute.reshape(-1)).all()
+    assert {"denied", "indeterminate", "allowed"} <= set(result["outcome"].astype(str))
+    flips = flip_points(prep, "3A090.a.1.tpp", 3000, 7000, "CN")
+    assert sorted(flips["flip_at"]) == [4000, 6000]
+    m = margins("us-2023-11", "test-chip-0", "CN", table=table).set_index("parameter")
+    assert m.loc["3A090.a.1.tpp", "flip_if_higher_to"] > 6000 and m.loc["3A090.a.1.tpp", "outcome_if_higher"] == "allowed"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 
 import pandas as pd
@@ -17,6 +18,7 @@ SCREENS = ["Matrix", "Where can this chip go?", "Threshold planes", "Compare", "
            "Glossary"]
 IN_FORCE = "rules in force on a date"
 FIRST_DAY, LAST_DAY = dt.date(2022, 10, 7), dt.date(2030, 12, 31)  # the dates the date picker offers
+MAX_LINK_EDITS = 100  # `set=` entries read from a link; a scenario has a few dozen parameters
 
 
 @st.cache_data(show_spinner=False)
@@ -122,13 +124,25 @@ def init_from_url() -> list[str]:
             st.session_state["quantity"] = qty
     except ValueError:
         warnings.append("Ignored a quantity in the link that is not a number.")
-    edits = {}
-    for item in st.query_params.get_all("set"):
+    edits, bad = {}, []
+    items = st.query_params.get_all("set")
+    if len(items) > MAX_LINK_EDITS:
+        warnings.append(f"The link sets {len(items):,} parameters; read the first {MAX_LINK_EDITS} and ignored the rest "
+                        "(no scenario has that many).")
+    for item in items[:MAX_LINK_EDITS]:
         name, _, value = item.partition(":")
         try:
-            edits[name] = float(value)
+            number = float(value)
         except ValueError:
-            warnings.append(f"Ignored parameter '{item}' in the link (expected NAME:NUMBER).")
+            number = math.nan
+        if len(name) > 200 or not math.isfinite(number):
+            bad.append(item if len(item) <= 60 else item[:57] + "...")
+        else:
+            edits[name] = number
+    if bad:
+        more = f" and {len(bad) - 5:,} more" if len(bad) > 5 else ""
+        warnings.append(f"Ignored parameter(s) {', '.join(repr(b) for b in bad[:5])}{more} in the link "
+                        "(expected NAME:NUMBER with a finite number).")
     st.session_state["url_edits"] = edits
     return warnings
 
