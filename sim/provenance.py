@@ -146,8 +146,10 @@ def csv_bytes(frame: pd.DataFrame, prov: Provenance) -> bytes:
     out = frame.copy()
     for name, value in prov.columns().items():
         out[name] = value
-    out["scenario"] = prov.scenario
-    out["as_of"] = prov.as_of.isoformat()
+    if "scenario" not in out:
+        out["scenario"] = prov.scenario
+    if "as_of" not in out:
+        out["as_of"] = prov.as_of.isoformat()
     text = neutralise_formulas(out).to_csv(index=False, float_format="%.6g")
     return (BOM + text).encode("utf-8")
 

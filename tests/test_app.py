@@ -132,9 +132,9 @@ def test_newcomer_question_what_changed_for_china_2022_to_2023():
     at = app(screen="Compare")
     at.selectbox(key="cmp_to").set_value("us-2023-11").run()
     assert_clean(at)
-    changed = at.dataframe[-1].value  # every changed pair
+    changed = at.dataframe(key="cmp_table").value  # every changed pair
     a800 = changed[(changed["chip_id"] == "nvidia-a800-sxm") & (changed["destination"] == "CN")]
-    assert list(a800[["from", "to"]].iloc[0]) == ["allowed", "denied"]
+    assert list(a800[["outcome (from)", "outcome (to)"]].iloc[0]) == ["allowed", "denied"]
 
 
 def test_newcomer_question_h20_to_china_today_and_in_april_2025():

@@ -231,11 +231,12 @@ def plane_chart(points: pd.DataFrame, region_frame: pd.DataFrame, x: str, y: str
     return alt.layer(*layers).properties(height=height + 24 * n_regions + (40 if n_regions else 0))
 
 
-def outcome_color(title: str, orient: str) -> alt.Color:
+def outcome_color(title: str, orient: str | None) -> alt.Color:
     """Colour by outcome; the key names each outcome and what it means ('license: license required')."""
+    legend = None if orient is None else alt.Legend(title=title, orient=orient, labelLimit=400,
+                                                     columns=3 if orient in ("top", "bottom") else 1)
     return alt.Color("key:N", scale=alt.Scale(domain=[outcome_key(o) for o in OUTCOMES],
-                                              range=[OUTCOME_COLORS[o] for o in OUTCOMES]),
-                     legend=alt.Legend(title=title, orient=orient, labelLimit=400))
+                                              range=[OUTCOME_COLORS[o] for o in OUTCOMES]), legend=legend)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -260,10 +261,11 @@ def sweep_runs(chip_ids, names, values: np.ndarray, codes: np.ndarray) -> pd.Dat
 
 
 def sweep_chart(runs: pd.DataFrame, counts: pd.DataFrame, flips: pd.DataFrame, order: list[str], *, param: str, unit: str,
-                preset_value: float, dest_label: str, selected: str | None = None) -> alt.VConcatChart:
-    """Top: how many chips get each outcome along the sweep; bottom: each chip's outcome, flip points ticked."""
+                preset_value: float, dest_label: str, selected: str | None = None) -> tuple[alt.LayerChart, alt.LayerChart]:
+    """(how many chips get each outcome along the sweep, each chip's outcome with its flip points ticked)."""
     xs = alt.Scale(domain=[float(runs["from"].min()), float(runs["to"].max())])
     color = outcome_color(f"Outcome for {dest_label}", "top")
+    quiet = outcome_color("", None)
     zoom = alt.selection_interval(bind="scales", encodings=["x"], name="zoom")
     pick = alt.selection_point(fields=["chip_id"], name="pick", on="click", clear=False)
     xtitle = f"{param} ({unit})"
@@ -271,14 +273,13 @@ def sweep_chart(runs: pd.DataFrame, counts: pd.DataFrame, flips: pd.DataFrame, o
         x=alt.X("value:Q", scale=xs, title=xtitle), y=alt.Y("chips:Q", stack=True, title=f"chips (to {dest_label})"),
         color=color, order=alt.Order("rank:Q"),
         tooltip=[alt.Tooltip("value:Q", title=param, format=",.6g"), alt.Tooltip("outcome:N"), alt.Tooltip("chips:Q")],
-    ).properties(height=140)
+    )
     preset_rule = alt.Chart(pd.DataFrame({"v": [preset_value], "label": [f"current value {preset_value:,.6g}"]}))
     top = alt.layer(top, preset_rule.mark_rule(strokeDash=[4, 3], color="black").encode(
-        x=alt.X("v:Q", scale=xs), tooltip=alt.Tooltip("label:N", title="")))
-    height = max(200, 15 * len(order))
-    y = alt.Y("name:N", sort=order, title=None, axis=alt.Axis(labelLimit=260, labelFontSize=11))
+        x=alt.X("v:Q", scale=xs), tooltip=alt.Tooltip("label:N", title=""))).properties(height=170)
+    y = alt.Y("name:N", sort=order, title=None, axis=alt.Axis(labelLimit=260, labelFontSize=11, labelOverlap=False))
     bars = alt.Chart(runs).mark_rect(stroke="white", strokeWidth=0.4).encode(
-        x=alt.X("from:Q", scale=xs, title=xtitle), x2="to:Q", y=y, color=color,
+        x=alt.X("from:Q", scale=xs, title=xtitle), x2="to:Q", y=y, color=quiet,
         opacity=alt.condition(pick, alt.value(1.0), alt.value(0.55)) if selected else alt.value(1.0),
         tooltip=[alt.Tooltip("name:N", title="Chip"), alt.Tooltip("chip_id:N"), alt.Tooltip("outcome:N", title="Outcome"),
                  alt.Tooltip("from_text:N", title=f"from {param}"), alt.Tooltip("to_text:N", title="to")],
@@ -290,8 +291,8 @@ def sweep_chart(runs: pd.DataFrame, counts: pd.DataFrame, flips: pd.DataFrame, o
             x=alt.X("flip_at:Q", scale=xs), y=y,
             tooltip=[alt.Tooltip("name:N", title="Chip"), alt.Tooltip("flip_at:Q", title="flips at", format=",.6g"),
                      alt.Tooltip("below:N", title="below"), alt.Tooltip("above:N", title="at or above")]))
-    bottom = alt.layer(*layers).properties(height=height)
-    return alt.vconcat(top, bottom).resolve_scale(x="shared")
+    bottom = alt.layer(*layers).properties(height=alt.Step(21))
+    return top, bottom
 
 
 def log_domain(values, lo_default: float, hi_default: float) -> tuple[float, float]:

@@ -21,7 +21,7 @@ KEY_DESTINATIONS = ["CN", "HK", "MO", "RU", "IR", "KP", "VN", "SA", "AE", "IN", 
 
 def style_outcomes(frame: pd.DataFrame):
     def color(v):
-        c = OUTCOME_COLORS.get(v)
+        c = OUTCOME_COLORS.get(v.removesuffix(" ↻") if isinstance(v, str) else v)
         return f"background-color: {c}; color: white" if c else ""
     return frame.style.map(color)
 

@@ -1,42 +1,121 @@
-"""Compare two scenarios (or a preset and your edit of it): changed pairs, transitions, per-chip migrations."""
+"""Compare two scenarios (or a preset and your edit of it) for one country or a group: every pair whose
+outcome, classification or deciding rule changes, with both sides' reasons; a chip's Timeline one click away."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import pandas as pd
 import streamlit as st
 
+from sim.engine import verdicts
+from sim.provenance import csv_bytes, verdict_table
 from sim.scenario import preset_ids
 
-from .common import destination_groups, style_outcomes
-from .state import preset, write_url
+from . import periods, view
+from .common import country_label, destination_groups, style_outcomes
+from .exports import download
+from .matrix import dest_picker
+from .state import preset
 
-CURRENT = "(the rules chosen in the sidebar, with edits)"
+CURRENT = "current"
+ONE = "destination"
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _side(_scenario, key: tuple, table: pd.DataFrame, dests: tuple, as_of, ctx) -> pd.DataFrame:
+    return verdicts(_scenario, table, destinations=list(dests), as_of=as_of, ctx=ctx)
+
+
+def side(state, which: str, dests: list[str]):
+    """(scenario, date, verdicts) for one side: the sidebar's rules (with edits, on the sidebar's date) or a
+    preset on its own date."""
+    if which == CURRENT:
+        s, day = state.scenario, state.as_of
+    else:
+        s = preset(which)
+        day = s.as_of(None)
+    key = (s.id, tuple(sorted(s.edits.items())), str(day), state.ctx, tuple(state.table["chip_id"]), tuple(dests))
+    return s, day, _side(s, key, state.table, tuple(dests), day, state.ctx)
+
+
+def changes(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
+    """Pairs whose outcome, classification or deciding rule differ, with both sides' words."""
+    cols = ["outcome", "classification", "rule", "reason"]
+    m = a[["chip_id", "destination"] + cols].merge(b[["chip_id", "destination"] + cols], on=["chip_id", "destination"],
+                                                   suffixes=(" (from)", " (to)"))
+    outcome = m["outcome (from)"] != m["outcome (to)"]
+    cls = m["classification (from)"] != m["classification (to)"]
+    rule = m["rule (from)"] != m["rule (to)"]
+    m["what changed"] = ["outcome" if o else "classification" if c else "rule only" if r else ""
+                         for o, c, r in zip(outcome, cls, rule)]
+    return m[outcome | cls | rule].reset_index(drop=True)
+
+
+def _open_timeline(chip: str, dest: str) -> None:
+    view.select("chip", chip)
+    view.select("dest", dest)
+    st.session_state["screen"] = "Timeline"
+
+
+def _label(which: str) -> str:
+    if which == CURRENT:
+        return "The rules chosen in the sidebar (with your edits and date)"
+    return periods.option_label(which)
 
 
 def render(state) -> None:
     st.header("Compare scenarios")
     c1, c2 = st.columns(2)
-    left = c1.selectbox("From", preset_ids(), index=0, key="cmp_from")
-    right = c2.selectbox("To", [CURRENT] + preset_ids(), index=0, key="cmp_to")
+    left = view.bound(c1.selectbox, "From", preset_ids(), "cmp_from", "cmp_from", fallback="us-2022-10", format_func=_label)
+    right = view.bound(c2.selectbox, "To", [CURRENT] + preset_ids(), "cmp_to", "cmp_to", format_func=_label)
     groups = destination_groups(state.as_of)
-    group = st.selectbox("Destinations", list(groups), key="cmp_group")
-    dests = groups[group]
-    a_s = preset(left)
-    b_s = state.scenario if right == CURRENT else preset(right)
-    a = state.outcomes_of(a_s)[dests]
-    b = (state.outcomes() if right == CURRENT else state.outcomes_of(b_s))[dests]
-    long = pd.DataFrame({"from": a.stack(), "to": b.stack()})
-    changed = long[long["from"] != long["to"]].reset_index()
-    changed.columns = ["chip_id", "destination", "from", "to"]
-    st.markdown(f"**{len(changed)}** of {len(long)} pairs change outcome from `{a_s.id}` to `{b_s.id}`"
-                + (" (edited)" if right == CURRENT and b_s.edits else "") + ".")
-    write_url(state)
+    c1, c2 = st.columns(2)
+    scope = view.bound(c1.selectbox, "Destinations", [ONE] + list(groups), "cmp_dests", "cmp_dests",
+                       format_func=lambda g: "One country (choose it on the right)" if g == ONE else g)
+    if scope == ONE:
+        dests = [dest_picker(c2, "cmp_dest")]
+    else:
+        dests = groups[scope]
+        c2.caption(f"{len(dests)} destinations: {', '.join(dests[:12])}{' …' if len(dests) > 12 else ''}")
+    a_s, a_day, a = side(state, left, dests)
+    b_s, b_day, b = side(state, right, dests)
+    changed = changes(a, b)
+    names = dict(zip(state.table["chip_id"], state.table["name"]))
+    where = country_label(dests[0]) if len(dests) == 1 else scope
+    n_out = int((changed["what changed"] == "outcome").sum())
+    n_cls = len(changed) - n_out
+    st.markdown(f"**{n_out}** of {len(a)} chip–destination pairs change outcome, and **{n_cls}** more keep their outcome "
+                f"but change classification or deciding rule — {where}, from `{a_s.id}` (as of {a_day}) to `{b_s.id}`"
+                + (" (edited)" if b_s.edits else "") + f" (as of {b_day}).")
     if changed.empty:
         return
-    counts = changed.groupby(["from", "to"]).size().rename("pairs").reset_index().sort_values("pairs", ascending=False)
-    st.dataframe(counts, hide_index=True)
-    per_chip = changed.groupby(["chip_id", "from", "to"]).size().rename("destinations").reset_index()
-    st.subheader("Per-chip migrations")
-    st.dataframe(style_outcomes(per_chip), hide_index=True)
-    with st.expander("Every changed pair"):
-        st.dataframe(style_outcomes(changed), hide_index=True)
+    counts = (changed.groupby(["outcome (from)", "outcome (to)", "what changed"]).size().rename("pairs").reset_index()
+              .sort_values("pairs", ascending=False))
+    st.dataframe(style_outcomes(counts), hide_index=True)
+
+    shown = changed.copy()
+    shown.insert(0, "chip", shown["chip_id"].map(names))
+    order = ["chip", "chip_id", "destination", "what changed", "outcome (from)", "outcome (to)", "classification (from)",
+             "classification (to)", "rule (from)", "rule (to)", "reason (from)", "reason (to)"]
+    st.subheader("Every changed pair")
+    st.caption("Select a row to choose that chip and destination, then open its Timeline.")
+    event = st.dataframe(style_outcomes(shown[order]), hide_index=True, key="cmp_table", on_select="rerun",
+                         selection_mode="single-row", height=min(38 + 35 * len(shown), 520),
+                         column_config={"reason (from)": st.column_config.TextColumn(width="large"),
+                                        "reason (to)": st.column_config.TextColumn(width="large")})
+    rows = getattr(getattr(event, "selection", None), "rows", None) or []
+    pick = shown.iloc[rows[0]] if rows and rows[0] < len(shown) else None
+    chip, dest = (pick["chip_id"], pick["destination"]) if pick is not None else (view.get("chip") or shown["chip_id"].iloc[0],
+                                                                                  dests[0] if len(dests) == 1 else
+                                                                                  shown["destination"].iloc[0])
+    st.button(f"Open the Timeline of {names.get(chip, chip)} → {country_label(dest)}", key="cmp_timeline",
+              on_click=_open_timeline, args=(chip, dest), type="primary")
+    prov = state.provenance()
+    if right != CURRENT:  # the file is named after the side it compares to
+        prov = replace(prov, scenario=b_s.id, title=b_s.title, as_of=b_day, edits=(), phase="")
+    download(st, "Download the changed pairs (CSV)", "dl_compare",
+             prov.file_name("compare", "csv", f"from-{a_s.id}-{'one' if len(dests) == 1 else 'group'}"), "text/csv",
+             lambda: csv_bytes(verdict_table(shown.drop(columns=["chip"]), state.metrics_table()).assign(
+                 compared_from=f"{a_s.id} as of {a_day}", compared_to=f"{b_s.id}{' (edited)' if b_s.edits else ''} as of {b_day}"),
+                 prov))

@@ -1,48 +1,92 @@
-"""Sweep: move one threshold across a range and watch every chip's outcome; margins for one chip."""
+"""Sweep: move one threshold across a range and watch every chip's outcome; margins for the chosen chip.
+
+The chart is interactive (hover a bar for the chip and the range of values it covers, drag/scroll to
+zoom the axis, click a chip to choose it); the PNG/SVG downloads are the publication figure.
+"""
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
-from sim.plots import png_bytes, sweep_figure
-from sim.sweep import frontier, margin_sentences, margins, prepare
+from sim.plots import sweep_figure
+from sim.sweep import OUTCOME_ORDER, flip_points, frontier, margin_sentences, margins, outcome_index, prepare
 
-from .state import write_url
+from . import view
+from .charts import sweep_chart, sweep_runs
+from .common import chart_pick, country_label
+from .exports import figure_downloads
+from .matrix import chip_picker, dest_picker
+from .words import abbreviate, outcome_key
+
+
+def _param_changed() -> None:
+    view.put("sw_param", st.session_state["sw_param"])
+    view.put("sw_lo", None)
+    view.put("sw_hi", None)
 
 
 def render(state) -> None:
     st.header("Sweep a threshold")
     s = state.scenario
     names = list(s.parameters)
-    c1, c2 = st.columns([3, 1])
+    c1, c2 = st.columns([3, 2])
     default = "3A090.a.1.tpp" if "3A090.a.1.tpp" in names else names[0]
-    if st.session_state.get("sw_param") not in names:
-        st.session_state["sw_param"] = default
-    name = c1.selectbox("Parameter", names, key="sw_param",
+    current = view.get("sw_param") if view.get("sw_param") in names else default
+    st.session_state["sw_param"] = current
+    name = c1.selectbox("Parameter", names, key="sw_param", on_change=_param_changed,
                         format_func=lambda n: f"{n} — {s.parameters[n].label or s.parameters[n].unit}")
-    dest = c2.selectbox("Destination", ["CN", "MO", "RU", "SA", "AE", "IN", "BR", "FR"], key="sw_dest")
+    view.put("sw_param", name)
+    dest = dest_picker(c2, "sw_dest")
     p = s.parameters[name]
-    c1, c2, c3 = st.columns(3)
-    lo = c1.number_input("From", value=float(p.value) * 0.2, key=f"sw_lo:{name}", format="%g")
-    hi = c2.number_input("To", value=float(p.value) * 4, key=f"sw_hi:{name}", format="%g")
-    n = c3.number_input("Points", min_value=2, max_value=2000, value=191, key="sw_n")
+    c1, c2, c3, c4 = st.columns([2, 2, 1, 2])
+    lo = view.bound_value(c1.number_input, f"From ({p.unit})", "sw_lo_w", "sw_lo", float(p.value) * 0.2, format="%g")
+    hi = view.bound_value(c2.number_input, f"To ({p.unit})", "sw_hi_w", "sw_hi", float(p.value) * 4 or 1.0, format="%g")
+    n = view.bound_value(c3.number_input, "Points", "sw_n_w", "sw_n", 191, min_value=2, max_value=2000)
+    only = view.bound_value(c4.toggle, "Only chips whose outcome changes", "sw_only_w", "sw_only", True)
     if not hi > lo:
         st.error("'To' must be above 'From'.")
         return
     values = np.linspace(lo, hi, int(n))
     prep = prepare(s, state.table, None, [dest], as_of=state.as_of, ctx=state.ctx)
-    fig = sweep_figure(prep, name, values, dest)
-    st.pyplot(fig, clear_figure=False)
-    st.download_button("PNG: this sweep", png_bytes(fig), file_name=f"sweep-{name}-{dest}.png", mime="image/png",
-                       key="dl_sweep")
-    st.subheader("Best chip the destination may receive along the sweep")
-    st.dataframe(frontier(s, dest, name, values[:: max(1, len(values) // 20)], as_of=state.as_of, ctx=state.ctx,
-                          table=state.table), hide_index=True)
-    st.subheader("Margins of one chip")
-    ids = list(state.table["chip_id"])
-    chip = st.selectbox("Chip", ids, index=ids.index("nvidia-h20") if "nvidia-h20" in ids else 0, key="sw_chip")
+    codes = outcome_index(prep, {name: values})[:, :, prep.inverse[0]]  # (V, N)
+    flips = flip_points(prep, name, float(values[0]), float(values[-1]), dest)
+    chip_names = dict(zip(state.table["chip_id"], state.table["name"]))
+    first_flip = flips.groupby("chip_id")["flip_at"].min()
+    order_idx = sorted(range(len(prep.chip_ids)), key=lambda i: (first_flip.get(prep.chip_ids[i], np.inf), -codes[0, i],
+                                                                  prep.chip_ids[i]))
+    changing = set(flips["chip_id"])
+    keep = [i for i in order_idx if not only or prep.chip_ids[i] in changing]
+    label = country_label(dest)
+    counts = pd.DataFrame([{"value": float(v), "outcome": o, "key": outcome_key(o), "rank": k, "chips": int((codes[j] == k).sum())}
+                           for j, v in enumerate(values) for k, o in enumerate(OUTCOME_ORDER)])
+    st.markdown(f"**{len(changing)}** of {len(prep.chip_ids)} chips change outcome for {label} as {name} moves from "
+                f"{lo:,.6g} to {hi:,.6g} {p.unit} (now {p.value:,.6g}); the others are decided by another prong or rule.")
+    if keep:
+        ids = [prep.chip_ids[i] for i in keep]
+        runs = sweep_runs(ids, chip_names, values, codes[:, keep])
+        f = flips[flips["chip_id"].isin(ids)].copy()
+        f["name"] = f["chip_id"].map(chip_names)
+        order = [chip_names.get(c, c) for c in ids]
+        top, bottom = sweep_chart(runs, counts, f, order, param=name, unit=p.unit, preset_value=float(p.value),
+                                  dest_label=label, selected=view.get("chip"))
+        st.altair_chart(top, key="sweep_counts", width="stretch", height=250)
+        st.altair_chart(bottom, key="sweep_chart", on_select=lambda: chart_pick("sweep_chart"), selection_mode=["pick"],
+                        width="stretch")
+        st.caption("Hover a bar for the chip and the values it covers; ticks mark flip points; drag or scroll to zoom "
+                   "the axis; click a chip to choose it.")
+    else:
+        st.info("No chip changes outcome over this range.")
+    figure_downloads(st, state, "sweep", lambda: sweep_figure(prep, name, values, dest), key="dl_sweep",
+                     detail=f"{name}-{dest}")
+
+    st.subheader(f"Margins of the chosen chip for {label}")
+    chip = chip_picker(st, state, "sw_chip")
     frame = margins(s, chip, dest, as_of=state.as_of, ctx=state.ctx, table=state.table)
     lines = [line for line in margin_sentences(frame) if "no change" not in line]
-    st.markdown("\n".join(f"- {line}" for line in lines) or "No parameter of this scenario changes this outcome.")
-    write_url(state, chip, dest)
+    st.markdown("\n".join(f"- {abbreviate(line)}" for line in lines) or "No parameter of this scenario changes this outcome.",
+                unsafe_allow_html=True)
+    with st.expander("Best chip the destination may receive along the sweep (20 points)"):
+        st.dataframe(frontier(s, dest, name, values[:: max(1, len(values) // 20)], as_of=state.as_of, ctx=state.ctx,
+                              table=state.table), hide_index=True)

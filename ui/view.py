@@ -42,6 +42,7 @@ FIELDS: dict[str, Field] = {
     "sw_lo": Field("lo", "float"),
     "sw_hi": Field("hi", "float"),
     "sw_n": Field("n", "int", 191),
+    "sw_only": Field("only", "bool", True),
     "map_group": Field("mapgroup", "str", "All countries and territories"),
 }
 DEFAULT_CHIP = "nvidia-h20"
@@ -168,7 +169,7 @@ def _fmt(field: Field, value) -> str | list[str]:
     if field.kind == "list":
         return ",".join(value)
     if field.kind == "bool":
-        return "1"
+        return "1" if value else "0"
     if field.kind == "float":
         return f"{value:g}"
     return str(value)
@@ -179,7 +180,7 @@ def url_params() -> dict:
     out = {}
     for name, field in FIELDS.items():
         value = get(name)
-        if value is None or value == field.default or (field.kind == "list" and not value) or value is False:
+        if value is None or value == field.default or (field.kind == "list" and not value):
             continue
         out[field.url] = _fmt(field, value)
     return out
