@@ -1,4 +1,5 @@
-"""Where can this chip go? One chip's outcome for every country, as a world map and a sortable table."""
+"""Where can this chip go? One chip's outcome for every country, as a clickable world map and a table;
+destinations too small for the map are chosen in the table."""
 
 from __future__ import annotations
 
@@ -9,11 +10,13 @@ import altair as alt
 import streamlit as st
 
 from sim.destinations import DATA, countries
-from sim.engine import verdicts
-from sim.plots import OUTCOME_COLORS, png_bytes, world_map_figure
+from sim.plots import OUTCOME_COLORS, world_map_figure
 
-from .common import OUTCOMES, summary_line
-from .state import seed_choice, write_url
+from . import view
+from .common import KEY_DESTINATIONS, OUTCOMES, explanation_box, outcome_legend, summary_line
+from .exports import figure_downloads, verdict_csv
+from .matrix import chip_picker
+from .words import outcome_key
 
 
 @lru_cache(maxsize=1)
@@ -22,29 +25,77 @@ def world() -> dict:
     return json.loads((DATA / "countries-110m.json").read_text())
 
 
+@lru_cache(maxsize=1)
+def drawn_ids() -> frozenset[str]:
+    return frozenset(str(g.get("id")) for g in world()["objects"]["countries"]["geometries"])
+
+
+def _country_clicked() -> None:
+    event = st.session_state.get("map_chart")
+    selection = getattr(event, "selection", None) or {}
+    for item in (selection.get("pick_dest") if hasattr(selection, "get") else None) or []:
+        if isinstance(item, dict) and item.get("destination"):
+            view.select("dest", item["destination"])
+            return
+
+
+def _row_chosen(codes: list[str]) -> None:
+    rows = getattr(getattr(st.session_state.get("map_table"), "selection", None), "rows", None) or []
+    if rows and rows[0] < len(codes):
+        view.select("dest", codes[rows[0]])
+
+
 def render(state) -> None:
     st.header("Where can this chip go?")
-    ids = list(state.table.sort_values("chip_id")["chip_id"])
-    seed_choice("map_chip", ids, st.session_state.pop("url_chip", None), "nvidia-h20")
-    chip = st.selectbox("Chip", ids, key="map_chip")
-    v = verdicts(state.scenario, state.table[state.table["chip_id"] == chip], as_of=state.as_of, ctx=state.ctx)
-    st.markdown(summary_line(v["outcome"], f"{chip}, all {len(v)} destinations"))
+    c1, c2 = st.columns([3, 2])
+    chip = chip_picker(c1, state, "map_chip")
+    dest = view.get("dest") or "CN"
+    v = dest_verdicts_all(state, chip)
+    c2.markdown(summary_line(v["outcome"], f"{len(v)} destinations"))
     numeric = countries()["numeric"]
     v["id"] = v["destination"].map(numeric)
-    lookup = v[["id", "destination", "destination_name", "outcome", "classification", "rule"]]
+    v["key"] = v["outcome"].map(outcome_key)
+    lookup = v[["id", "destination", "destination_name", "outcome", "key", "classification", "rule"]]
     source = alt.Data(values=world(), format=alt.DataFormat(feature="countries", type="topojson"))
+    pick = alt.selection_point(fields=["destination"], name="pick_dest", on="click", clear=False)
     chart = (alt.Chart(source).mark_geoshape(stroke="white", strokeWidth=0.3)
-             .transform_lookup(lookup="id", from_=alt.LookupData(lookup, "id", ["destination", "destination_name", "outcome", "rule"]))
-             .encode(color=alt.Color("outcome:N", scale=alt.Scale(domain=OUTCOMES, range=[OUTCOME_COLORS[o] for o in OUTCOMES]),
-                                     legend=alt.Legend(title="Outcome", orient="bottom")),
-                     tooltip=["destination_name:N", "destination:N", "outcome:N", "rule:N"])
-             .project("equalEarth").properties(height=420))
-    col1, col2 = st.columns([3, 2])
-    col1.altair_chart(chart, width="stretch")
-    col1.caption("Map: Natural Earth 1:110m (public domain) via world-atlas; small territories appear in the table only.")
-    if col1.button("Prepare the map as PNG", key="map_png"):
-        fig = world_map_figure(world(), dict(zip(v["id"], v["outcome"])), f"{chip} — {state.scenario.id}")
-        col1.download_button("Download map PNG", png_bytes(fig), file_name=f"{chip}-map.png", mime="image/png", key="dl_map")
-    col2.dataframe(v[["destination", "destination_name", "outcome", "exception", "review_policy", "rule"]]
-                   .sort_values(["outcome", "destination"]), hide_index=True, height=460)
-    write_url(state, chip)
+             .transform_lookup(lookup="id", from_=alt.LookupData(lookup, "id", ["destination", "destination_name", "outcome",
+                                                                                "key", "classification", "rule"]))
+             .encode(color=alt.Color("key:N", scale=alt.Scale(domain=[outcome_key(o) for o in OUTCOMES],
+                                                              range=[OUTCOME_COLORS[o] for o in OUTCOMES]),
+                                     legend=alt.Legend(title=f"Outcome for {chip}", orient="bottom", columns=3, labelLimit=400)),
+                     strokeWidth=alt.condition(alt.datum.destination == dest, alt.value(2.5), alt.value(0.3)),
+                     stroke=alt.condition(alt.datum.destination == dest, alt.value("black"), alt.value("white")),
+                     tooltip=[alt.Tooltip("destination_name:N", title="Destination"), alt.Tooltip("destination:N", title="Code"),
+                              alt.Tooltip("outcome:N", title="Outcome"), alt.Tooltip("classification:N", title="Classification"),
+                              alt.Tooltip("rule:N", title="Deciding rule")])
+             .add_params(pick).project("equalEarth").properties(height=520))
+    st.altair_chart(chart, key="map_chart", on_select=_country_clicked, selection_mode=["pick_dest"], width="stretch",
+                    height=600)
+    small = v[~v["id"].isin(drawn_ids())]
+    small = small.assign(key_first=~small["destination"].isin(KEY_DESTINATIONS)).sort_values(["key_first", "destination"])
+    st.caption(f"Click a country to choose it. Map: Natural Earth 1:110m (public domain) via world-atlas. "
+               f"{len(small)} destinations are too small to draw at this scale — among them "
+               + ", ".join(f"{n} ({c})" for n, c in zip(small["destination_name"][:12], small["destination"][:12]))
+               + " — choose them in the table below.")
+    explanation_box(state, chip, dest)
+    table = v[["destination", "destination_name", "outcome", "classification", "exception", "review_policy", "rule"]] \
+        .sort_values(["outcome", "destination"]).reset_index(drop=True)
+    codes = list(table["destination"])
+    st.markdown(outcome_legend() + " — select a row to choose that destination.", unsafe_allow_html=True)
+    st.dataframe(table, hide_index=True, height=420, key="map_table", on_select=lambda: _row_chosen(codes),
+                 selection_mode="single-row", width="stretch")
+    c1, c2 = st.columns(2)
+    verdict_csv(c1, state, [chip], list(v["destination"]), key="dl_map_csv", label="Download this chip's verdicts (CSV)",
+                detail=chip)
+    figure_downloads(c2, state, "map", lambda: world_map_figure(
+        world(), dict(zip(v["id"], v["outcome"])),
+        f"{chip} — {state.scenario.id}{' (edited)' if state.scenario.edits else ''}, as of {state.as_of}"),
+        key="dl_map", detail=chip)
+
+
+def dest_verdicts_all(state, chip: str):
+    """One chip's verdict for every destination."""
+    from sim.engine import verdicts
+
+    return verdicts(state.scenario, state.table[state.table["chip_id"] == chip], as_of=state.as_of, ctx=state.ctx)
