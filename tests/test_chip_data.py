@@ -181,3 +181,70 @@ def test_confidence_grade_of_estimated_die_areas(table):
         table.die_area_mm2.notna() | table.die_area_mm2_low.notna() | table.die_area_mm2_high.notna())
     assert (table.loc[estimated, "confidence"] == "estimate").all(), list(
         table.index[estimated & (table.confidence != "estimate")])
+
+
+# --- issue 9, second pass (2026-11-27): figures and bounds, each from the citation written here ----
+
+def test_chips_without_dram_have_zero_dram_bandwidth(table):
+    # Alibaba Hot Chips 32 (AnandTech live blog): 192 MB local SRAM, 'no DDR'. Cerebras (2024-03-13):
+    # 44 GB on-wafer SRAM is the only memory. SRAM is not DRAM: bandwidth 0, capacity 0.
+    for chip_id in ("alibaba-hanguang-800", "cerebras-wse-3"):
+        r = row(table, chip_id)
+        assert r.dram_bw_gbps == 0, chip_id
+        assert r.memory_gb == 0, chip_id
+
+
+def test_ascend_910_dies_hbm_and_io_from_hot_chips_31(table, metrics):
+    # Huawei HC31 p.37 / HPCA 2021 Table 7: Vitruvian 456 mm2 (7+nm) + Nimbus V3 I/O die 168 mm2 (16nm);
+    # the 2 dummy dies (110 mm2) and 4 HBM stacks (96 mm2) are not logic. HBM: '1.2 TB/s'; Epoch 1,288 GB/s.
+    vitruvian, nimbus = 456, 168
+    r = row(table, "huawei-ascend-910")
+    assert r.die_area_mm2 == vitruvian + nimbus
+    assert r.logic_dies == 2
+    assert (r.dram_bw_gbps_low, r.dram_bw_gbps_high) == (1200, 1288)
+    # HC31: 3 x 240 Gb/s HCCS (bidirectional or per direction, unstated) + PCIe 4.0 x16 (64) + 2 x 100 GbE (50)
+    hccs_total, pcie4_x16, roce = 3 * 240 / 8, 64, 2 * 2 * 100 / 8
+    assert r.io_bw_gbps_low == hccs_total + pcie4_x16 + roce
+    assert r.io_bw_gbps_high == 2 * hccs_total + pcie4_x16 + roce
+    # Huawei: INT8 512 TOPS -> TPP 4,096; PD = 4,096 / 624
+    assert metrics.loc["huawei-ascend-910", "tpp"] == 512 * 8
+    assert metrics.loc["huawei-ascend-910", "pd"] == pytest.approx(512 * 8 / (vitruvian + nimbus))
+    assert metrics.loc["huawei-ascend-910", "pd"] > 5.92  # 3A090.a.2
+
+
+def test_wse3_row(table, metrics):
+    # Cerebras 2024-03-13: 125 PF peak AI (FP16), 46,225 mm2 wafer-scale die, TSMC 5nm. Dense = half (issue 9
+    # convention), kept as a range up to the headline because Cerebras does not label it sparse.
+    r = row(table, "cerebras-wse-3")
+    assert r.fp16_bf16_tflops == 125_000 / 2
+    assert (r.fp16_bf16_tflops_low, r.fp16_bf16_tflops_high) == (125_000 / 2, 125_000)
+    assert r.die_area_mm2 == 46_225 and r.non_planar
+    assert metrics.loc["cerebras-wse-3", "tpp"] == 125_000 / 2 * 16
+    assert metrics.loc["cerebras-wse-3", "tpp_high"] == 125_000 * 16
+    assert r.confidence == "estimate"
+
+
+def test_ascend_950pr_fp4_range_is_card_to_roadmap(table, metrics):
+    # Guancha (2026-03-21, Atlas 350 as sold): FP4 1.56 PFLOPS; Huawei HC2025 roadmap: MXFP4 2 PFLOPS, FP8 1 PFLOPS.
+    r = row(table, "huawei-ascend-950pr")
+    assert (r.fp4_tflops_low, r.fp4_tflops_high) == (1560, 2000)
+    assert metrics.loc["huawei-ascend-950pr", "tpp_high"] == max(1000 * 8, 2000 * 4)
+    assert metrics.loc["huawei-ascend-950pr", "tpp_high"] < 21_000  # Jan 2026 case-by-case line
+
+
+RETICLE = 26 * 33  # ASML exposure field, mm2 per die
+
+
+@pytest.mark.parametrize("chip_id, dies", [
+    ("intel-gaudi2-hl225b", 1),   # same single Gaudi 2 die (IEEE Spectrum)
+    ("nvidia-rubin-cpx", 1),      # NVIDIA: monolithic die
+    ("biren-br104", 1),           # single-chiplet BR100 derivative (Tom's Hardware, Golem)
+    ("aws-trainium2", 2),         # two compute tiles + two static chiplets (Tom's Hardware, SemiAnalysis)
+    ("meta-mtia-300", 3),         # one compute + two network chiplets (Wccftech, 2026-03-11)
+])
+def test_reticle_bounds_use_the_published_die_count(table, chip_id, dies):
+    r = row(table, chip_id)
+    assert r.die_area_mm2_high == dies * RETICLE
+    assert pd.isna(r.die_area_mm2)
+    assert r.non_planar and r.die_area_estimate
+    assert r.confidence == "estimate"
