@@ -133,8 +133,6 @@ def _accepted(col) -> str:
     """The accepted range in words: 'from 0 to 46,225 mm² (a full reticle-stitched wafer)' or '>= 0 W'."""
     limit = upper_limit(col.name)
     unit = f" {col.unit}" if col.unit else ""
-    if col.kind == "count":
-        return "a whole number >= 1"
     if limit is None:
         return f">= 0{unit}"
     return f"from 0 to {limit[0]:,.10g}{unit} ({limit[1]})"
@@ -166,7 +164,7 @@ def _cell_problems(frame: pd.DataFrame, lines: np.ndarray, name: str) -> list[Pr
             bad = present & ~sparse & values.isna() & ~written_nan
             report(bad, col.name, f"a number{' in ' + col.unit if col.unit else ''}, without units or commas")
             nonfinite = present & ~sparse & (written_nan | (values.notna() & ~np.isfinite(values.fillna(0))))
-            report(nonfinite, col.name, f"a finite number {_accepted(col)}")
+            report(nonfinite, col.name, "a whole number >= 1" if col.kind == "count" else f"a finite number {_accepted(col)}")
             ok = values.notna() & ~nonfinite
             limit = upper_limit(col.name)
             if col.kind == "count":

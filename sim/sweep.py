@@ -285,10 +285,11 @@ def sweep(scenario, vary: dict, *, chips=None, destinations=None, mode: str = "g
         raise ChipsimError(f"summary must be 'counts' or 'pairs', not {summary!r}")
     if mode not in ("grid", "zip"):
         raise ChipsimError(f"mode must be 'grid' or 'zip', not {mode!r}")
-    prep = prepared or prepare(scenario, table, chips, destinations, as_of=as_of, ctx=ctx, conv=conv)
     values = [np.atleast_1d(np.asarray(v, dtype=float)) for v in vary.values()]
+    n = check_points(values, mode)  # before any work
+    prep = prepared or prepare(scenario, table, chips, destinations, as_of=as_of, ctx=ctx, conv=conv)
     if values and not (mode == "zip" and len({len(v) for v in values}) > 1):
-        n = check_points(values, mode) * len(prep.codes) * (len(prep.chip_ids) if summary == "pairs" else 1)
+        n *= len(prep.codes) * (len(prep.chip_ids) if summary == "pairs" else 1)
         if n > MAX_MEMORY_ROWS:
             raise ChipsimError(f"this sweep has {n:,} rows, more than the {MAX_MEMORY_ROWS:,} held in memory; "
                                "write it to a file instead (chipsim sweep --out, or sim.sweep_io.write_sweep)")
