@@ -241,6 +241,7 @@ RETICLE = 26 * 33  # ASML exposure field, mm2 per die
     ("biren-br104", 1),           # single-chiplet BR100 derivative (Tom's Hardware, Golem)
     ("aws-trainium2", 2),         # two compute tiles + two static chiplets (Tom's Hardware, SemiAnalysis)
     ("meta-mtia-300", 3),         # one compute + two network chiplets (Wccftech, 2026-03-11)
+    ("baidu-kunlun-k200", 1),     # one SoC die + two HBM2 on the I-Cube interposer (Samsung/Baidu, 2019-12)
 ])
 def test_reticle_bounds_use_the_published_die_count(table, chip_id, dies):
     r = row(table, chip_id)
