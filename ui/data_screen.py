@@ -8,26 +8,47 @@ import io
 import pandas as pd
 import streamlit as st
 
-from sim.chips import parse_chips
+from sim.chips import parse_chips, to_csv_text
 from sim.errors import ValidationError
 from sim.schema import COLUMNS, THROUGHPUT_COLUMNS
 
-from .state import bundled_chips, write_url
+from .state import bundled_chips
 
 
-def _add(new: pd.DataFrame) -> list[str]:
-    """Join new chips to the session's table; ids already in use are refused, never overwritten."""
-    current = pd.concat([bundled_chips(), st.session_state.get("user_chips", pd.DataFrame())], ignore_index=True)
-    clash = sorted(set(new["chip_id"]) & set(current["chip_id"]))
+def _add(new: pd.DataFrame, source: str, replace: bool = False) -> list[str]:
+    """Join new chips to the session's table. An id already in use is refused — unless `replace` is asked
+    and the id is a bundled chip, whose row the user's then replaces (named in every export's provenance)."""
+    user = st.session_state.get("user_chips", pd.DataFrame())
+    bundled = set(bundled_chips()["chip_id"])
+    taken = set(user["chip_id"]) if len(user) else set()
+    clash = sorted(set(new["chip_id"]) & (taken | (set() if replace else bundled)))
     if clash:
-        return [f"chip_id already in the table: {', '.join(clash)} — rename them and try again"]
-    st.session_state["user_chips"] = pd.concat([st.session_state.get("user_chips", pd.DataFrame()), new], ignore_index=True)
+        hint = "" if replace else " (or tick 'Replace bundled chips' to use your row instead of a bundled one)"
+        return [f"chip_id already in the table: {', '.join(clash)} — rename them and try again{hint}"]
+    replaced = sorted(set(new["chip_id"]) & bundled)
+    if replaced:
+        st.session_state["replaced_chips"] = sorted(set(st.session_state.get("replaced_chips", [])) | set(replaced))
+    st.session_state["user_chips"] = pd.concat([user, new], ignore_index=True)
+    st.session_state.setdefault("user_chip_sources", []).append((source, list(new["chip_id"])))
+    st.session_state["last_added"] = (source, list(new["chip_id"]), replaced)
     return []
 
 
+def _web_words(text: str) -> str:
+    """Problems written for the command line, reworded for the web page (no CLI commands)."""
+    return str(text).replace("(see `chipsim schema`)", "(see 'Columns of a chip table' on this page)")
+
+
 def _problems_table(exc: ValidationError) -> pd.DataFrame:
-    return pd.DataFrame([{"line": p.line, "row": p.row, "column": p.column, "value": p.value, "expected": p.expected}
+    return pd.DataFrame([{"line": p.line, "row": p.row, "column": p.column, "value": p.value, "expected": _web_words(p.expected)}
                          for p in exc.problems])
+
+
+def template_csv() -> bytes:
+    """chipsim's chip table format: every column, with one bundled row as an example to overwrite."""
+    example = bundled_chips()
+    example = example[example["chip_id"] == "nvidia-h20"] if "nvidia-h20" in set(example["chip_id"]) else example.head(1)
+    return to_csv_text(example).encode("utf-8")
 
 
 def render(state) -> None:
@@ -42,7 +63,15 @@ def render(state) -> None:
         st.info(f"{len(user)} chip(s) you added this session join every screen: {', '.join(user['chip_id'])}")
 
     st.subheader("Upload a chip table (chipsim's CSV format)")
-    up = st.file_uploader("CSV file", type=["csv"], key="upload")
+    c1, c2 = st.columns([2, 1])
+    c2.download_button("Download a template CSV", template_csv(), file_name="chipsim-chip-template.csv", mime="text/csv",
+                       key="dl_template", help="Every column of the format, with the H20's row as an example to overwrite")
+    replace = c2.checkbox("Replace bundled chips with the same chip_id", key="replace_bundled",
+                          help="Your row is used instead of the bundled one for this session; exports name it")
+    with c2.expander("Columns of a chip table"):
+        st.dataframe(pd.DataFrame([{"column": c.name, "required": c.required, "unit": c.unit, "what": c.description}
+                                   for c in COLUMNS]), hide_index=True)
+    up = c1.file_uploader("CSV file", type=["csv"], key="upload")
     # an upload arrives from the widget, or as (name, bytes) in session state from scripts and tests
     payload = (up.name, up.getvalue()) if up is not None else st.session_state.pop("pending_upload", None)
     if payload is not None and st.session_state.get("_uploaded_name") != (payload[0], len(payload[1])):
@@ -53,9 +82,15 @@ def render(state) -> None:
             st.session_state["upload_problems"] = _problems_table(exc)
         else:
             st.session_state["upload_problems"] = None
-            errs = _add(new)
+            errs = _add(new, f"{payload[0]} (uploaded)", replace)
             if errs:
                 st.session_state["upload_problems"] = pd.DataFrame({"expected": errs})
+    added = st.session_state.pop("last_added", None)
+    if added:
+        source, ids, replaced = added
+        st.success(f"Added {len(ids)} chip(s) from {source}: {', '.join(ids)}"
+                   + (f"; replacing the bundled row(s) of {', '.join(replaced)}" if replaced else "")
+                   + ". They appear on every screen; exports name them in their provenance.")
     problems = st.session_state.get("upload_problems")
     if problems is not None and len(problems):
         st.error(f"{len(problems)} problem(s) in the upload; nothing was added. Fix them and upload again.")
@@ -95,7 +130,7 @@ def render(state) -> None:
         writer.writeheader()
         writer.writerow(row)
         try:
-            errs = _add(parse_chips(buf.getvalue(), name="form"))
+            errs = _add(parse_chips(buf.getvalue(), name="form"), "the form on the Data screen (hypothetical)")
         except ValidationError as exc:
             st.error("The chip was not added:")
             st.dataframe(_problems_table(exc), hide_index=True)
@@ -103,6 +138,4 @@ def render(state) -> None:
             if errs:
                 st.error(errs[0])
             else:
-                st.success(f"Added {chip_id}; it now appears on every screen.")
                 st.rerun()
-    write_url(state)

@@ -11,6 +11,7 @@ from sim.provenance import toml_header
 from sim.scenario import overlay_toml, preset_ids
 
 from . import periods, view
+from .exports import download
 from .state import FIRST_DAY, IN_FORCE, LAST_DAY, SCREENS, AppState, chip_table, preset, resolve
 from .words import abbreviate
 
@@ -180,7 +181,7 @@ def render() -> AppState:
     state = AppState(scenario=scenario, as_of=day, ctx=ctx, table=chip_table(), screen=screen, choice=choice, phase=phase)
     if edits:
         prov = state.provenance()
-        sb.download_button("Download edited scenario (.toml)",
-                           toml_header(prov) + overlay_toml(base, edits, sid=f"{base.id}-edited"),
-                           file_name=prov.file_name("scenario", "toml"), mime="application/toml", key="dl_scenario")
+        text = (toml_header(prov) + overlay_toml(base, edits, sid=f"{base.id}-edited")).encode("utf-8")
+        download(sb, "Download edited scenario (.toml)", "dl_scenario", prov.file_name("scenario", "toml"),
+                 "application/toml", lambda: text)
     return state

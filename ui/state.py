@@ -73,11 +73,13 @@ class AppState:
 
 
 def chip_table() -> pd.DataFrame:
-    """Bundled chips plus whatever the user added this session (never written anywhere)."""
+    """Bundled chips plus whatever the user added this session (never written anywhere); a bundled row the
+    user chose to replace gives way to theirs."""
     extra = st.session_state.get("user_chips")
     base = bundled_chips()
     if extra is None or extra.empty:
         return base
+    base = base[~base["chip_id"].isin(st.session_state.get("replaced_chips", []))]
     return pd.concat([base, extra], ignore_index=True)
 
 

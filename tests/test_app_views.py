@@ -1,0 +1,281 @@
+"""Issue 10 in AppTest: one state across screens and in the link, time made visible, plain words,
+exports that carry their provenance, compare/timeline that explain, uploads that say what they did."""
+
+import datetime as dt
+import io
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+def app(**query) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=90)
+    for k, v in query.items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def clean(at) -> AppTest:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not [e.value for e in at.error if "Unexpected problem" in e.value]
+    return at
+
+
+def go(at, screen: str) -> AppTest:
+    at.sidebar.radio(key="screen").set_value(screen).run()
+    return clean(at)
+
+
+def qp(at, key: str) -> list[str]:
+    value = at.query_params.get(key, [])
+    return value if isinstance(value, list) else [value]
+
+
+def texts(at) -> str:
+    """Every markdown on the page as plain text (acronym hover tags removed)."""
+    return re.sub(r"<[^>]+>", "", " ".join(m.value for m in at.markdown))
+
+
+# ---------------------------------------------------------------------------------------------
+# one state
+
+def test_chip_and_destination_follow_the_user_across_every_screen():
+    at = clean(app())
+    at.selectbox(key="m_chip").set_value("amd-mi300x").run()
+    at.selectbox(key="m_dest").set_value("IN").run()
+    for screen, chip_key, dest_key in (("Where can this chip go?", "map_chip", None),
+                                       ("Threshold planes", "plane_chip", "plane_dest"),
+                                       ("Timeline", "tl_chip", "tl_dest"), ("Sweep", "sw_chip", "sw_dest"),
+                                       ("Matrix", "m_chip", "m_dest")):
+        go(at, screen)
+        assert at.selectbox(key=chip_key).value == "amd-mi300x", screen
+        if dest_key:
+            assert at.selectbox(key=dest_key).value == "IN", screen
+        assert qp(at, "chip") == ["amd-mi300x"] and qp(at, "dest") == ["IN"]
+
+
+def test_matrix_summary_follows_the_destination_picked():
+    at = clean(app())
+    assert "China (CN)" in texts(at)
+    at.selectbox(key="m_dest").set_value("IN").run()
+    summary = [m.value for m in at.markdown if m.value.startswith("**India (IN)**")]
+    assert summary and "allowed" in summary[0]
+    assert not [m.value for m in at.markdown if m.value.startswith("**China (CN)**")]
+
+
+def test_a_link_restores_each_screens_settings():
+    at = clean(app(screen="Compare", **{"from": "us-2023-11", "to": "us-2026-01", "dests": "Country group D:5"}))
+    assert at.selectbox(key="cmp_from").value == "us-2023-11"
+    assert at.selectbox(key="cmp_to").value == "us-2026-01"
+    assert at.selectbox(key="cmp_dests").value == "Country group D:5"
+    at.selectbox(key="cmp_to").set_value("us-2024-12").run()
+    assert qp(at, "to") == ["us-2024-12"] and qp(at, "dests") == ["Country group D:5"]
+    go(at, "Matrix")
+    go(at, "Compare")  # a round trip through another screen keeps them
+    assert at.selectbox(key="cmp_to").value == "us-2024-12"
+
+
+def test_a_link_naming_a_chip_this_session_lacks_says_so():
+    at = clean(app(chip="up-1", dest="ZZ"))
+    warnings = " ".join(w.value for w in at.warning)
+    assert "up-1" in warnings and "ZZ" in warnings
+    assert at.selectbox(key="m_chip").value == "nvidia-h20"
+
+
+def test_changing_preset_keeps_compatible_edits_and_can_undo():
+    at = clean(app(scenario="us-2023-11"))
+    at.sidebar.number_input(key="param:3A090.a.1.tpp").set_value(2300).run()
+    at.sidebar.selectbox(key="scenario_choice").set_value("us-2026-01").run()
+    clean(at)
+    assert at.sidebar.number_input(key="param:3A090.a.1.tpp").value == 2300
+    assert "3A090.a.1.tpp:2300" in qp(at, "set")
+    assert any("kept" in i.value for i in at.sidebar.info)
+    at.sidebar.selectbox(key="scenario_choice").set_value("us-2022-10").run()
+    assert any("set aside" in i.value and "3A090.a.1.tpp" in i.value for i in at.sidebar.info)
+    assert "set" not in at.query_params
+    at.sidebar.button(key="undo_switch").click().run()
+    assert at.sidebar.selectbox(key="scenario_choice").value == "us-2026-01"
+    assert at.sidebar.number_input(key="param:3A090.a.1.tpp").value == 2300
+
+
+def test_tied_thresholds_are_named_and_can_move_together():
+    at = clean(app(scenario="us-2023-11"))
+    at.sidebar.number_input(key="param:3A090.a.1.tpp").set_value(4000).run()
+    warning = [w.value for w in at.sidebar.warning if "ties" in w.value]
+    assert warning and "3A090.note.tpp" in warning[0]
+    at.sidebar.button(key="tie:3A090.a.1.tpp").click().run()
+    assert at.sidebar.number_input(key="param:3A090.note.tpp").value == 4000
+    assert not [w.value for w in at.sidebar.warning if "ties" in w.value]
+
+
+# ---------------------------------------------------------------------------------------------
+# time
+
+def test_a_preset_with_phases_lets_the_user_pick_the_april_2025_letters():
+    at = clean(app(scenario="us-2025-04-h20", chip="nvidia-h20", dest="CN"))
+    phase = at.sidebar.radio(key="phase_pick")
+    assert phase.options and len(phase.options) >= 2
+    assert "licence" in phase.value or "license" in phase.value  # its own date is its last day
+    assert at.dataframe[0].value.loc["nvidia-h20", "CN"] == "license"
+    first = phase.options[0]
+    phase.set_value(first).run()
+    clean(at)
+    assert at.sidebar.date_input(key="as_of").value == dt.date(2025, 4, 9)
+    assert at.dataframe[0].value.loc["nvidia-h20", "CN"] == "denied"
+    assert qp(at, "as_of") == ["2025-04-09"]
+    again = clean(app(scenario="us-2025-04-h20", phase="letters", chip="nvidia-h20", dest="CN"))  # the phase's id
+    assert again.dataframe[0].value.loc["nvidia-h20", "CN"] == "denied"
+
+
+@pytest.mark.parametrize("scenario, day, words", [("us-2022-10", "2025-05-01", "superseded"),
+                                                  ("us-2026-01", "2025-05-01", "took effect")])
+def test_a_preset_evaluated_outside_its_period_warns(scenario, day, words):
+    at = clean(app(scenario=scenario, as_of=day))
+    assert any(words in w.value for w in at.sidebar.warning)
+
+
+def test_presets_are_listed_with_their_period_and_status():
+    at = clean(app())
+    box = at.sidebar.selectbox(key="scenario_choice")
+    joined = " | ".join(box.options)  # AppTest lists the labels the user sees
+    assert "superseded 2023-11-17" in joined and "in force since 2026-01-15" in joined
+    assert "reported, unpublished" in joined and "[in force]" not in joined
+
+
+# ---------------------------------------------------------------------------------------------
+# plain words
+
+def test_the_verdict_reads_as_a_sentence():
+    at = clean(app(scenario="us-2025-04-h20", phase="letters", chip="nvidia-h20", dest="CN"))
+    assert "License required, presumption of denial — the chip is outside 3A090 (not controlled), but" in texts(at)
+    assert "LICENSE · not controlled" not in texts(at)
+
+
+def test_method_page_says_what_the_engine_counts():
+    from sim.conventions import DEFAULT_CONVENTIONS
+
+    at = clean(app(screen="Method"))
+    page = texts(at)
+    assert f"TF32 {DEFAULT_CONVENTIONS.tf32_bits} (convention)" in page
+    table = at.dataframe[0].value
+    assert table.set_index("setting").at["tf32_bits", "value used"] == str(DEFAULT_CONVENTIONS.tf32_bits)
+
+
+def test_glossary_screen_finds_an_acronym_with_its_citation():
+    at = clean(app(screen="Glossary"))
+    at.text_input(key="gl_query").set_value("NAC").run()
+    rows = at.dataframe[0].value
+    nac = rows[rows["term"] == "NAC"].iloc[0]
+    assert "Notified Advanced Computing" in nac["stands for"] and "740.8" in nac["citation"]
+
+
+# ---------------------------------------------------------------------------------------------
+# exports
+
+def test_the_matrix_csv_names_the_edited_scenario_and_carries_chip_figures():
+    from conftest import chip_csv
+
+    at = app(screen="Data", scenario="us-2023-11")
+    at.session_state["pending_upload"] = ("mine.csv", chip_csv({"chip_id": "up-1", "fp8_tflops": 700}).encode())
+    at.run()
+    at.sidebar.number_input(key="param:3A090.a.1.tpp").set_value(2300).run()
+    go(at, "Matrix")
+    at.selectbox(key="m_group").set_value("All countries and territories").run()
+    at.session_state["_capture_downloads"] = True
+    at.run()
+    name, data = at.session_state["_downloads"]["dl_matrix"]
+    assert "us-2023-11+3A090.a.1.tpp=2300" in name and "own-chips" in name and name.endswith(".csv")
+    assert data.startswith("\ufeff".encode())
+    frame = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig", keep_default_na=False)
+    assert {"chip_name", "tpp", "pd_tpp_per_mm2", "outcome", "scenario_edits", "chip_table", "chipsim_version"} <= set(frame)
+    assert frame["scenario_edits"].iloc[0] == "3A090.a.1.tpp=2300 (preset 4800)"
+    assert "mine.csv" in frame["chip_table"].iloc[0] and "up-1" in frame["chip_table"].iloc[0]
+    assert "Åland Islands" in set(frame["destination_name"])
+    h20 = frame[(frame["chip_id"] == "nvidia-h20") & (frame["destination"] == "CN")].iloc[0]
+    assert h20["outcome"] == "denied" and float(h20["tpp"]) == pytest.approx(2368) and h20["chip_name"].startswith("HGX H20")
+
+
+def test_the_edited_scenario_file_carries_its_provenance_and_still_loads(tmp_path):
+    from sim.scenario import load_scenario
+
+    at = app(scenario="us-2023-11", as_of="2024-06-01")
+    at.session_state["_capture_downloads"] = True
+    at.sidebar.number_input(key="param:3A090.a.1.tpp").set_value(2300).run()
+    name, text = at.session_state["_downloads"]["dl_scenario"]
+    assert name.startswith("chipsim_us-2023-11+3A090.a.1.tpp=2300_2024-06-01")
+    text = text.decode() if isinstance(text, bytes) else text
+    assert "# chipsim " in text and "evaluated as of 2024-06-01" in text and "chips.csv" in text
+    path = tmp_path / name
+    path.write_text(text)
+    assert load_scenario(str(path)).value("3A090.a.1.tpp") == 2300
+
+
+def test_figure_downloads_say_edited():
+    at = app(screen="Threshold planes", scenario="us-2023-11")
+    at.sidebar.number_input(key="param:3A090.a.1.tpp").set_value(2300).run()
+    at.session_state["_capture_downloads"] = True
+    at.run()
+    name, png = at.session_state["_downloads"]["dl_pd_png"]
+    assert "3A090.a.1.tpp=2300" in name and png[:4] == b"\x89PNG" and b"edited" in png
+
+
+# ---------------------------------------------------------------------------------------------
+# compare, timeline, planes, uploads
+
+def test_compare_one_country_shows_reclassifications_and_opens_the_timeline():
+    at = clean(app(screen="Compare", to="us-2023-11", dest="CN"))
+    changed = at.dataframe(key="cmp_table").value
+    a100 = changed[changed["chip_id"] == "nvidia-a100-sxm"].iloc[0]
+    assert (a100["outcome (from)"], a100["outcome (to)"]) == ("denied", "denied")
+    assert a100["what changed"] == "classification" and a100["classification (to)"] == "3A090.a"
+    assert set(changed["destination"]) == {"CN"}
+    at.button(key="cmp_timeline").click().run()
+    clean(at)
+    assert at.sidebar.radio(key="screen").value == "Timeline"
+
+
+def test_timeline_marks_a_new_rule_with_the_same_outcome():
+    at = clean(app(screen="Timeline", chip="nvidia-a100-sxm", dest="CN"))
+    mine = at.dataframe[0].value
+    assert "classification, rule" in set(mine["what changed"]) or "classification" in " ".join(mine["what changed"])
+
+
+def test_planes_list_the_chips_they_cannot_draw():
+    at = clean(app(screen="Threshold planes"))
+    labels = [e.label for e in at.expander]
+    assert any("chips not plotted" in label and "die area unknown" in label for label in labels)
+
+
+def test_an_upload_says_what_it_added_and_may_replace_a_bundled_chip():
+    from conftest import chip_csv
+
+    at = app(screen="Data", scenario="us-2023-11")
+    at.checkbox(key="replace_bundled").check().run()
+    at.session_state["pending_upload"] = ("h20-fix.csv", chip_csv({"chip_id": "nvidia-h20", "name": "H20 (my figures)",
+                                                                    "fp8_tflops": 900}).encode())
+    at.run()
+    clean(at)
+    assert any("nvidia-h20" in s.value and "replacing" in s.value for s in at.success)
+    go(at, "Matrix")
+    assert at.dataframe[0].value.loc["nvidia-h20", "TPP"] == 7200
+
+
+def test_the_regions_are_read_from_the_rules_and_move_with_an_edit():
+    from sim.scenario import load_scenario
+    from ui.charts import regions
+
+    s = load_scenario("us-2023-11")
+    day = dt.date(2024, 6, 1)
+    base, _ = regions(s, day, "tpp", "pd")
+    moved, _ = regions(s.with_values({"3A090.a.1.tpp": 3000}), day, "tpp", "pd")
+    a1 = base[base["label"].str.startswith("3A090.a.1")].iloc[0]
+    assert a1["x0"] == 4800
+    assert moved[moved["label"].str.startswith("3A090.a.1")].iloc[0]["x0"] == 3000
+    dram, _ = regions(load_scenario("us-2026-01"), dt.date(2026, 3, 1), "tpp", "dram_bw_gbps")
+    rlp = dram[dram["label"].str.startswith("rlp-2026-case-by-case")].iloc[0]
+    assert (rlp["x1"], rlp["y1"]) == (21000, 6500)
