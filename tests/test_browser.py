@@ -1,6 +1,7 @@
 """The app in a real headless browser: Debian's Chromium driven by Playwright against `streamlit run app.py`."""
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -65,23 +66,23 @@ def test_matrix_renders_and_a_parameter_edit_changes_a_cell(server, page):
     ARTIFACTS.mkdir(exist_ok=True)
     page.goto(server + "/?scenario=us-2023-11&chip=nvidia-h20&dest=CN", wait_until="domcontentloaded")
     page.get_by_test_id("stDataFrame").first.wait_for(timeout=60_000)
-    verdict = page.get_by_text("nvidia-h20 → China (CN)")
+    verdict = page.get_by_text("(nvidia-h20) → China (CN)")
     verdict.wait_for(timeout=30_000)
     assert "ALLOWED" in verdict.inner_text()
     page.screenshot(path=str(ARTIFACTS / "app-matrix.png"), full_page=True)
 
-    page.get_by_text("Parameters (8)").click()
+    page.get_by_text(re.compile(r"^Parameters \(\d+\)$")).click()
     box = page.get_by_role("spinbutton", name="3A090.a.1.tpp (TPP)")
     box.fill("2000")
     box.press("Enter")
-    page.get_by_text("nvidia-h20 → China (CN): DENIED").wait_for(timeout=30_000)
+    page.get_by_text("(nvidia-h20) → China (CN): DENIED").wait_for(timeout=30_000)
     page.wait_for_function("() => location.search.includes('set=3A090.a.1.tpp')", timeout=30_000)
     page.screenshot(path=str(ARTIFACTS / "app-matrix-edited.png"), full_page=True)
 
 
 def test_map_screen_draws_the_world(server, page):
     page.goto(server + "/?screen=Where+can+this+chip+go%3F&scenario=us-2026-01&chip=nvidia-h20", wait_until="domcontentloaded")
-    page.get_by_text("nvidia-h20, all").wait_for(timeout=60_000)
+    page.get_by_text("destinations:").first.wait_for(timeout=60_000)
     page.locator("[data-testid='stVegaLiteChart'] canvas, [data-testid='stVegaLiteChart'] svg").first.wait_for(timeout=60_000)
     page.wait_for_timeout(1500)  # let vega paint the shapes before the screenshot
     page.screenshot(path=str(ARTIFACTS / "app-map.png"), full_page=True)
@@ -95,3 +96,57 @@ def test_real_upload_of_a_bad_file_shows_problems_and_the_app_lives_on(server, p
     page.get_by_text("problem(s) in the upload; nothing was added").wait_for(timeout=60_000)
     page.get_by_text("Matrix", exact=True).click()
     page.get_by_test_id("stDataFrame").first.wait_for(timeout=60_000)
+
+
+def chip_mark(page, chart_index: int, chip_id: str):
+    """The drawn point of one chip (Vega's SVG marks carry their datum in aria-label)."""
+    chart = page.get_by_test_id("stVegaLiteChart").nth(chart_index)
+    return chart.locator(f"path[aria-roledescription='point'][aria-label*='chip_id: {chip_id};']").first
+
+
+def test_hover_a_chip_on_the_plane_reads_its_tooltip_and_a_click_chooses_it(server, page):
+    page.goto(server + "/?screen=Threshold+planes&scenario=us-2023-11&chip=nvidia-h20&dest=CN", wait_until="domcontentloaded")
+    page.get_by_text("TPP × performance density").wait_for(timeout=60_000)
+    mark = chip_mark(page, 0, "amd-mi250x")  # a chip no other chip hides (MI300X and MI325X share their figures)
+    mark.wait_for(timeout=60_000)
+    box = mark.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    tooltip = page.locator("#vg-tooltip-element")
+    tooltip.wait_for(state="visible", timeout=15_000)
+    text = tooltip.inner_text()
+    assert "Instinct MI250X" in text and "6,128" in text and "Outcome" in text and "Why" in text
+    page.screenshot(path=str(ARTIFACTS / "app-planes-tooltip.png"))
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_function("() => location.search.includes('chip=amd-mi250x')", timeout=30_000)
+    page.get_by_text("(amd-mi250x) → China (CN)").wait_for(timeout=30_000)
+    page.wait_for_timeout(1000)
+    page.screenshot(path=str(ARTIFACTS / "app-planes-clicked.png"))
+    page.get_by_text("Timeline", exact=True).click()  # the chosen chip follows to another screen
+    page.get_by_text(re.compile(r"Instinct MI250X.*→ CN — China")).first.wait_for(timeout=60_000)
+
+
+def test_a_shared_link_opens_the_same_view_in_a_fresh_browser(server, page):
+    page.goto(server + "/?screen=Compare&scenario=us-2023-11&to=current&dests=Country+group+D%3A5", wait_until="domcontentloaded")
+    page.get_by_text("Every changed pair").wait_for(timeout=60_000)
+    page.get_by_text(re.compile(r"^Parameters \(\d+\)$")).click()
+    box = page.get_by_role("spinbutton", name="3A090.a.1.tpp (TPP)")
+    box.fill("2300")
+    box.press("Enter")
+    page.wait_for_function("() => location.search.includes('set=3A090.a.1.tpp')", timeout=30_000)
+    page.get_by_text("(edited)").first.wait_for(timeout=30_000)
+    link = page.url
+    summary = page.get_by_text(re.compile(r"chip–destination pairs change outcome")).inner_text()
+    fresh = page.context.browser.new_context(viewport={"width": 1500, "height": 1100})
+    try:
+        other = fresh.new_page()
+        other.goto(link, wait_until="domcontentloaded")
+        other.get_by_text("Every changed pair").wait_for(timeout=60_000)
+        assert other.get_by_text(re.compile(r"chip–destination pairs change outcome")).inner_text() == summary
+        assert "Country group D:5" in other.get_by_test_id("stSelectbox").nth(4).inner_text() or \
+            other.get_by_text("Country group D:5").count() > 0
+        other.get_by_text(re.compile(r"^Parameters \(\d+\)$")).click()
+        assert other.get_by_role("spinbutton", name="3A090.a.1.tpp (TPP)").input_value() == "2300"
+        other.wait_for_timeout(1500)  # let the tables paint before the screenshot
+        other.screenshot(path=str(ARTIFACTS / "app-shared-link.png"))
+    finally:
+        fresh.close()
