@@ -96,6 +96,22 @@ STATIC = (
     Term("indeterminate", "chipsim outcome", "a figure the decision needs (TPP, die area, bandwidth) is unknown; "
          "never treated as zero", ""),
     Term("US", "United States", "", ""),
+    Term("GB", "Gigabyte", "10^9 bytes (GB/s: gigabytes per second)", ""),
+    Term("AI", "Artificial intelligence", "", ""),
+    Term("GAO", "US Government Accountability Office", "its decisions (e.g. B-337935) say whether a rule took effect", ""),
+    Term("FT", "Financial Times", "newspaper; chipsim cites its reports where no official text exists", ""),
+    Term("CLI", "Command-line interface", "chipsim's `chipsim` command, which runs the same engine as this app", ""),
+    Term("DNR", "So-called Donetsk People's Republic", "a region of Ukraine under a comprehensive US embargo",
+         "15 CFR 746.6"),
+    Term("LNR", "So-called Luhansk People's Republic", "a region of Ukraine under a comprehensive US embargo",
+         "15 CFR 746.6"),
+    Term("UVEU", "Universal Validated End User", "AI Diffusion's authorisation for data centres in Tier 1 and 2",
+         "15 CFR 748.15 as amended by 90 FR 4544"),
+    Term("NVEU", "National Validated End User", "AI Diffusion's per-country authorisation for data centres",
+         "15 CFR 748.15 as amended by 90 FR 4544"),
+    Term("DC", "District of Columbia", "part of the United States: a shipment there is no export", "15 CFR 772.1"),
+    Term("UNCERTAIN", "chipsim evidence marker", "the citation's reading of the law is uncertain; see the preset notes",
+         ""),
     Term("UAE", "United Arab Emirates", "", ""),
     Term("PRC", "People's Republic of China", "", ""),
     Term("OFAC", "Office of Foreign Assets Control (US Treasury)", "administers sanctions that can bar an export the EAR "
@@ -177,12 +193,15 @@ def lookup(word: str) -> Term | None:
     return _index().get(word.lower())
 
 
-ACRONYM = re.compile(r"(?<![\w.:-])(?:[A-E]:\d|[A-Z][A-Z0-9/-]*[A-Z0-9](?:-[A-Z])?|H100e|TF32)(?![\w:])")
+ACRONYM = re.compile(r"(?<![\w.:-])(?:I/O|AC/S|[A-E]:\d|[A-Z][A-Z0-9-]*[A-Z0-9](?:-[A-Z])?|H100e|TF32)(?![\w:])")
+# names, not acronyms: companies, chips and document numbers the texts cite
+NAMES = re.compile(r"^(?:NVIDIA|AMD|AWS|TSMC|SMIC|MI\d+\w*|[A-Z]\d{2,}\w*|B-\d+|AND|OR|NOT)$")
 
 
 def acronyms_in(text: str) -> list[str]:
-    """Acronyms and country-group names in a text, in order of first appearance."""
-    return list(dict.fromkeys(ACRONYM.findall(text or "")))
+    """Acronyms and country-group names in a text, in order of first appearance (company, chip and
+    document names left out)."""
+    return [a for a in dict.fromkeys(ACRONYM.findall(text or "")) if not NAMES.match(a)]
 
 
 # ---------------------------------------------------------------------------------------------

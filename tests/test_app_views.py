@@ -279,3 +279,23 @@ def test_the_regions_are_read_from_the_rules_and_move_with_an_edit():
     dram, _ = regions(load_scenario("us-2026-01"), dt.date(2026, 3, 1), "tpp", "dram_bw_gbps")
     rlp = dram[dram["label"].str.startswith("rlp-2026-case-by-case")].iloc[0]
     assert (rlp["x1"], rlp["y1"]) == (21000, 6500)
+
+
+def test_every_acronym_the_rules_show_is_in_the_glossary():
+    """Titles, notes, exceptions, condition texts, destination labels and parameter families of every preset."""
+    from sim.glossary import acronyms_in, lookup
+    from sim.scenario import all_presets
+
+    missing = {}
+    for s in all_presets():
+        rules = [r for rs in s.chains.values() for r in rs]
+        found = [s.title, s.notes] + [r.get("note", "") + " " + r.get("exception", "") for r in rules]
+        found += [c.get("text", "") for c in s.conditions + list(getattr(s, "advisories", []))]
+        found += [d.get("label", "") for d in s.destination_sets.values()]
+        found += [p.label + " " + n.split(".")[0] for n, p in s.parameters.items()]
+        for text in found:
+            for word in acronyms_in(text):
+                if lookup(word) is None:
+                    missing.setdefault(word, s.id)
+    assert not missing, f"add these to sim/glossary.py: {missing}"
+    assert lookup("NAC").citation and lookup("D:5").expansion.startswith("Country Group D:5")

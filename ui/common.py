@@ -44,9 +44,11 @@ def country_label(code: str) -> str:
     return f"{code} — {names[code]}" if code in names.index else code
 
 
-def summary_line(outcomes: pd.Series, name: str) -> str:
+def summary_line(outcomes: pd.Series, name: str, of: str = "") -> str:
+    """'**India (IN)**: of 96 chips, 96 allowed, 0 exception, ...'."""
     counts = outcomes.value_counts()
-    return f"**{name}**: " + ", ".join(f"{int(counts.get(o, 0))} {o}" for o in OUTCOMES)
+    return f"**{name}**: " + (f"of {len(outcomes)} {of}, " if of else "") + \
+        ", ".join(f"{int(counts.get(o, 0))} {o}" for o in OUTCOMES)
 
 
 def outcome_legend() -> str:

@@ -44,8 +44,8 @@ def render(state) -> None:
 
     all_outcomes = state.outcomes()
     names = countries()["name"]
-    st.markdown(summary_line(all_outcomes[dest], f"{names[dest]} ({dest})")
-                + f" chips of {len(all_outcomes)} — under {state.scenario.id}"
+    st.markdown(summary_line(all_outcomes[dest], f"{names[dest]} ({dest})", "chips")
+                + f" — under {state.scenario.id}"
                 + (" (edited)" if state.scenario.edits else "") + f", as of {state.as_of}")
     c1, c2, c3 = st.columns([2, 2, 3])
     vendors = view.bound_multi(c1.multiselect, "Vendor", sorted(metrics["vendor"].unique()), "m_vendor", "vendors")
