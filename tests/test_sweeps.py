@@ -210,8 +210,9 @@ def test_bench_reports_its_ratios():
     assert r["points"] >= 1_000_000 and r["chips"] >= 55
     s, c = r["stream"], r["compact"]
     assert s["rows"] == s["rows_in_file"] == 100 * 10 * s["destinations"]
-    for key in ("seconds", "rows_per_s", "floor_rows_per_s", "floor_ratio", "peak_rss_mb", "file_mb"):
+    for key in ("seconds", "rows_per_s", "floor_rows_per_s", "floor_ratio", "floor_ratio_cpu", "peak_rss_mb", "file_mb"):
         assert s[key] > 0, key
+    assert s["floor_rows"] == 200_000
     assert c["points"] == 1_000_000 and c["full_rows"] == 1_000_000 * s["destinations"] and 0 < c["mb"] < 5
 
 
