@@ -301,6 +301,10 @@ def cmd_sweep(args) -> int:
         previous = signal.signal(signal.SIGTERM, _terminate)
         try:
             info = write_sweep(plan, args.out, summary=args.summary, partition_by=args.partition_by, progress=progress)
+        except (KeyboardInterrupt, SystemExit):
+            if args.out:
+                print(f"\nchipsim: interrupted; nothing was written to {args.out}", file=sys.stderr)
+            raise
         finally:
             signal.signal(signal.SIGTERM, previous)
         if args.summary == "classes":

@@ -194,7 +194,10 @@ class Staged:
     def __enter__(self) -> Path:
         self._remove(self.tmp)
         if self.is_dir:
-            self.tmp.mkdir()
+            try:
+                self.tmp.mkdir()
+            except OSError as exc:
+                raise ChipsimError(f"cannot write {self.final}: {exc.strerror or exc}") from None
         return self.tmp
 
     def __exit__(self, kind, exc, tb):

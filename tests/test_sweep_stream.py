@@ -246,3 +246,30 @@ def test_cli_output_mistakes_are_clear(tmp_path, args, needle):
 def test_in_memory_sweep_refuses_what_belongs_in_a_file(prep):
     with pytest.raises(ChipsimError, match="write it to a file"):
         sweep(None, {A: np.linspace(1000, 2000, 10_000), B: np.linspace(1, 2, 2_000)}, prepared=prep)
+
+
+@pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM"])
+def test_an_interrupted_cli_sweep_leaves_no_file(tmp_path, sig):
+    """Ctrl-C (or a kill) while a long sweep is writing: no file under the final name, no temporary left."""
+    import signal
+    import time
+
+    (tmp_path / "grid.parquet").write_text("an earlier result\n")
+    proc = subprocess.Popen([sys.executable, "-m", "sim", "sweep", "--scenario", "us-2023-11", "--vary", f"{A}=1000:20000:1000",
+                             "--vary", f"{B}=1:10:1000", "--out", "grid.parquet"], cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 300
+        while not any(p.name.startswith(".grid.parquet.partial") for p in tmp_path.iterdir()):
+            assert proc.poll() is None and time.monotonic() < deadline, "the sweep never started writing"
+            time.sleep(0.05)
+        time.sleep(0.3)  # some row groups written
+        proc.send_signal(getattr(signal, sig))
+        _, err = proc.communicate(timeout=300)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == (130 if sig == "SIGINT" else 128 + signal.SIGTERM), err[-2000:]
+    assert "Traceback" not in err and "nothing was written to grid.parquet" in err
+    assert [p.name for p in tmp_path.iterdir()] == ["grid.parquet"]
+    assert (tmp_path / "grid.parquet").read_text() == "an earlier result\n"
