@@ -264,15 +264,26 @@ def _register_rules(sub) -> None:
 
 
 def _range(spec: str, what: str):
-    """NAME=LOW:HIGH into (NAME, (low, high))."""
+    """NAME=LOW:HIGH into (NAME, (low, high)); bounds must be finite, and a chip figure's within what
+    the chip table accepts (sim.chips.upper_limit)."""
+    import math
+
     name, sep, rhs = spec.partition("=")
     parts = rhs.split(":")
     try:
         if not sep or len(parts) != 2:
             raise ValueError
-        return name.strip(), (float(parts[0]), float(parts[1]))
+        bounds = (float(parts[0]), float(parts[1]))
     except ValueError:
         raise ChipsimError(f"{what} expects NAME=LOW:HIGH, not {spec!r}") from None
+    if not all(math.isfinite(b) for b in bounds):
+        raise ChipsimError(f"{what} {spec!r}: LOW and HIGH must be finite numbers")
+    column = name.strip().rpartition(".")[2]
+    limit = chips_mod.upper_limit(column) if what == "--chip-range" else None
+    if limit is not None and max(bounds) > limit[0]:
+        unit = chips_mod.COLUMN_BY_NAME[column].unit
+        raise ChipsimError(f"{what} {spec!r}: expected bounds from 0 to {limit[0]:,.10g} {unit} ({limit[1]})")
+    return name.strip(), bounds
 
 
 def cmd_sweep(args) -> int:

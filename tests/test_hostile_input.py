@@ -248,3 +248,15 @@ def test_a_link_with_1000_set_entries_reads_a_bounded_number_and_says_so():
     assert any("sets 1,000 parameters; read the first 100" in w for w in warnings), warnings
     assert sum(len(w) for w in warnings) < 5_000  # not a thousand names
     assert at.query_params["set"] in ("3A090.a.1.tpp:2300", ["3A090.a.1.tpp:2300"])  # the real edit was read and kept
+
+
+@pytest.mark.parametrize("option, spec, needle", [
+    ("--range", "3A090.a.1.tpp=0:1e400", "must be finite"),
+    ("--range", "3A090.a.1.tpp=nan:5", "must be finite"),
+    ("--chip-range", "nvidia-h20.fp8_tflops=0:1e400", "must be finite"),
+    ("--chip-range", "nvidia-h20.die_area_mm2=100:1e9", "from 0 to 46,225 mm²"),
+    ("--chip-range", "nvidia-h20.fp8_tflops=100:2e7", "from 0 to 12,500,000 TFLOPS"),
+])
+def test_monte_carlo_ranges_refuse_infinite_and_absurd_bounds(option, spec, needle):
+    refused(chipsim("montecarlo", "--scenario", "us-2023-11", "--chip", "nvidia-h20", "--dest", "CN", "--n", "5",
+                    option, spec), spec, needle)
