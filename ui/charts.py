@@ -315,3 +315,4 @@ def metric_reads(scenario, day, metrics=("dram_bw_gbps", "io_bw_gbps", "dram_plu
                     if leaf.get("metric") in counts:
                         counts[leaf["metric"]] += 1
     return counts
+

@@ -56,7 +56,9 @@ def render(state) -> None:
     v["id"] = v["destination"].map(numeric)
     v["key"] = v["outcome"].map(outcome_key)
     lookup = v[["id", "destination", "destination_name", "outcome", "key", "classification", "rule"]]
-    source = alt.Data(values=world(), format=alt.DataFormat(feature="countries", type="topojson"))
+    # the geometry goes in as a named dataset after Altair builds the spec: validating 125 kB of TopoJSON on
+    # every rerun would cost half a second
+    source = alt.Data(name="world", format=alt.DataFormat(feature="countries", type="topojson"))
     pick = alt.selection_point(fields=["destination"], name="pick_dest", on="click", clear=False)
     chart = (alt.Chart(source).mark_geoshape(stroke="white", strokeWidth=0.3)
              .transform_lookup(lookup="id", from_=alt.LookupData(lookup, "id", ["destination", "destination_name", "outcome",
@@ -70,8 +72,10 @@ def render(state) -> None:
                               alt.Tooltip("outcome:N", title="Outcome"), alt.Tooltip("classification:N", title="Classification"),
                               alt.Tooltip("rule:N", title="Deciding rule")])
              .add_params(pick).project("equalEarth").properties(height=520))
-    st.altair_chart(chart, key="map_chart", on_select=_country_clicked, selection_mode=["pick_dest"], width="stretch",
-                    height=600)
+    spec = chart.to_dict(validate=False)
+    spec.setdefault("datasets", {})["world"] = world()
+    st.vega_lite_chart(spec=spec, key="map_chart", on_select=_country_clicked, selection_mode=["pick_dest"], width="stretch",
+                       height=600)
     small = v[~v["id"].isin(drawn_ids())]
     small = small.assign(key_first=~small["destination"].isin(KEY_DESTINATIONS)).sort_values(["key_first", "destination"])
     st.caption(f"Click a country to choose it. Map: Natural Earth 1:110m (public domain) via world-atlas. "

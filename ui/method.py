@@ -61,6 +61,10 @@ def rules_table(s) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _show(value) -> str:
+    return f"{value:,.6g}" if isinstance(value, float) else str(value)
+
+
 def _dates(rule) -> str:
     f, t = rule.get("from", ""), rule.get("to", "")
     return f"{f or '…'} to {t or '…'}" if f or t else ""
@@ -83,9 +87,8 @@ def render(state) -> None:
         "never PD 0."), unsafe_allow_html=True)
     notes = convention_notes()
     st.markdown("Where the regulation is silent, chipsim decides once and names the choice (`sim/conventions.py`):")
-    st.dataframe(pd.DataFrame([{"setting": f.name, "value used": str(getattr(conv, f.name)), "why": notes.get(f.name, "")}
-                               for f in dataclasses.fields(conv)]), hide_index=True, width="stretch",
-                 column_config={"why": st.column_config.TextColumn(width="large")})
+    st.markdown("\n".join(f"- **{f.name} = {_show(getattr(conv, f.name))}**: {abbreviate(notes.get(f.name, ''))}"
+                           for f in dataclasses.fields(conv)), unsafe_allow_html=True)
 
     st.subheader("Outcomes")
     exceptions = sorted({t.term for t in terms() if t.expansion.startswith("License Exception")})
