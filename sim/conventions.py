@@ -2,9 +2,10 @@
 
 15 CFR 774 Supp. 1, ECCN 3A090 Technical Notes 1-4 define TPP and performance density, but they
 do not say (a) the bit length of a TF32 operation, (b) whether an FP6 operation counts 6 bits, or
-(c) whether a multi-GPU package such as the GB200 superchip is one "integrated circuit". Each is a
-field below, with the default chipsim uses and why; callers may pass other values (CLI
-`--tf32-bits`, `--fp6-bits`, `--count-per`), and every result records the conventions it used.
+(c) whether a multi-GPU package such as the GB200 superchip is one "integrated circuit"; nor do the
+unpublished April 2025 letters say (d) which chips their bandwidth triggers reach. Each is a field
+below, with the default chipsim uses and why; callers may pass other values (CLI `--tf32-bits`,
+`--fp6-bits`, `--count-per`, `--is-informed-scope`), and every result records the conventions it used.
 """
 
 from __future__ import annotations
@@ -41,7 +42,10 @@ class MetricConventions:
         TPP/PD below 3A090"; NVIDIA's 8-K names the H20, itself below 3A090) — a 3A090 chip already
         needs a license under §742.6 and keeps its NAC/ACA eligibility. "all": every chip the
         triggers catch, the stricter reading some analysts explore; it turns NAC-eligible chips
-        (RTX 5090, MI210) into denials, which no published source supports.
+        (RTX 5090, MI210) into denials, which no published source supports. A consequence of the
+        default worth knowing in what-ifs: a stricter 3A090 threshold can pull a chip out of the
+        letters' reach into 3A090, where License Exception NAC/ACA may apply, so that one pair
+        becomes less restricted (the property tests assert exactly this and nothing else).
     """
 
     tf32_bits: int = 19

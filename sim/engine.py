@@ -21,7 +21,7 @@ from . import destinations as dest_mod
 from .conventions import DEFAULT_CONVENTIONS, MetricConventions
 from .errors import ChipsimError
 from .metrics import RANGED_METRICS, compute_metrics
-from .predicates import HI, Facts, evaluate, uses
+from .predicates import HI, Facts, evaluate, leaves, split_points, uses
 from .reasons import INDET, NLR, NO_EXPORT, class_label, fill_params, verdict_text
 from .scenario import EXPORTS, NOT_CONTROLLED, SEVERITY, Scenario, period_warning, rule_in_force
 
@@ -185,8 +185,7 @@ def make_facts(comp: Compiled, m: dict, flags: dict, dest: dict, hq: dict, param
                  conventions=conventions if conventions is not None else flags.get("_conventions", {}))
 
 
-def classify(comp: Compiled, facts: Facts, shape) -> np.ndarray:
-    """Bit set of the classes each chip may have (P, N, 1); first matching rule wins."""
+def _classify_once(comp: Compiled, facts: Facts, shape) -> np.ndarray:
     bit = {c: np.int64(1) << i for i, c in enumerate(comp.classes)}
     possible = np.broadcast_to(bit[NOT_CONTROLLED], shape).copy()
     for rule in reversed(comp.class_rules):
@@ -194,6 +193,36 @@ def classify(comp: Compiled, facts: Facts, shape) -> np.ndarray:
         b = bit[rule["class"]]
         possible = np.where(t, b, np.where(f, possible, possible | b))
     return np.broadcast_to(possible, shape)
+
+
+def classify(comp: Compiled, facts: Facts, shape) -> np.ndarray:
+    """Bit set of the classes each chip may have (P, N, 1); first matching rule wins.
+
+    A metric known only as a range is also split at the thresholds it is compared with, each part
+    classified on its own and the answers united (split_points); the result is the intersection of
+    these sound answers, so "PD >= 2.1" with TPP 3,610 is 3A090.a or .b, never "not controlled".
+    """
+    possible = _classify_once(comp, facts, shape)
+    for name, thresholds in class_thresholds(comp).items():
+        low, high = facts.metrics.get(name), facts.metrics_hi.get(name)
+        if high is None or not np.any(low != high):
+            continue
+        union = np.zeros(shape, dtype=np.int64)
+        for point in split_points(low, high, [facts.params[t] for t in thresholds]):
+            facts.metrics[name], facts.metrics_hi[name] = point, point
+            union = union | _classify_once(comp, facts, shape)
+        facts.metrics[name], facts.metrics_hi[name] = low, high
+        possible = possible & union
+    return np.broadcast_to(possible, shape)
+
+
+def class_thresholds(comp: Compiled) -> dict:
+    """Metric -> the parameters classification rules compare it with."""
+    out: dict = {}
+    for rule in comp.class_rules:
+        for leaf in leaves(rule["when"], comp.scenario.predicates):
+            out.setdefault(leaf["metric"], []).append(leaf["param"])
+    return {k: list(dict.fromkeys(v)) for k, v in out.items()}
 
 
 def decide_chain(comp: Compiled, rules, facts: Facts, shape) -> np.ndarray:

@@ -63,6 +63,20 @@ def compare_interval(low, high, op: str, limit):
     return _COMPARE[op](high, limit), ~_COMPARE[op](low, limit) & ~np.isnan(low)
 
 
+def split_points(low, high, thresholds) -> list:
+    """Points that stand for every part of [low, high] cut at the thresholds a metric is compared with.
+
+    Between two consecutive thresholds every comparison is constant, so the range's ends, each
+    threshold and the floats just either side of it (clipped into the range) cover every case. Three-
+    valued logic alone cannot see that "PD >= 5.92 or PD < 5.92" always holds; evaluating each part
+    and taking the union of the answers can, and stays sound (the union covers the true value).
+    """
+    points = [low, high]
+    for t in thresholds:
+        points += [t, np.nextafter(t, np.inf), np.nextafter(t, -np.inf)]
+    return [np.clip(p, low, high) for p in points]
+
+
 def names_match(values: np.ndarray, names) -> np.ndarray:
     """Which values a list of names covers: exact ids, or a prefix ending in '*' (huawei-ascend-910b*)."""
     values = np.asarray(values, dtype=str)

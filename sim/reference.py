@@ -11,7 +11,9 @@ from __future__ import annotations
 import math
 
 from .destinations import ear_country, set_members
-from .predicates import HI, eccn_match, names_match
+import numpy as np
+
+from .predicates import HI, eccn_match, leaves, names_match, split_points
 from .scenario import NOT_CONTROLLED, SEVERITY, Scenario, rule_in_force
 
 INDETERMINATE = "indeterminate"
@@ -133,6 +135,28 @@ def holds_metric_only(pred: dict, chip: dict, scenario: Scenario):
 
 
 def possible_classes(scenario: Scenario, chip: dict, day) -> list[str]:
+    """Classes the chip may have; a ranged metric is also split at the thresholds it meets (see
+    predicates.split_points) and the answers of the parts united, then intersected."""
+    base = _possible_once(scenario, chip, day)
+    order = {c: i for i, c in enumerate(base)}
+    keep = set(base)
+    thresholds: dict = {}
+    for rule in scenario.classification:
+        if rule_in_force(rule, day):
+            for leaf in leaves(rule["when"], scenario.predicates):
+                thresholds.setdefault(leaf["metric"], []).append(scenario.value(leaf["param"]))
+    for name, limits in thresholds.items():
+        low, high = chip.get(name, float("nan")), chip.get(name + HI, chip.get(name, float("nan")))
+        if not low != high or math.isnan(low) or math.isnan(high):
+            continue
+        union = set()
+        for point in split_points(np.float64(low), np.float64(high), [np.float64(v) for v in dict.fromkeys(limits)]):
+            union |= set(_possible_once(scenario, {**chip, name: float(point), name + HI: float(point)}, day))
+        keep &= union
+    return sorted(keep, key=order.get)
+
+
+def _possible_once(scenario: Scenario, chip: dict, day) -> list[str]:
     """Classes the chip may have: the first rule that surely holds, plus any unknown rules before it."""
     possible = []
     for rule in scenario.classification:
