@@ -30,6 +30,9 @@ def _add_table_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--fp6-bits", type=int, choices=(6, 8), default=6, help="bit length of an FP6 operation (default 6)")
     g.add_argument("--count-per", choices=("chip", "package"), default="chip",
                    help="evaluate one accelerator or a whole package, e.g. a GB200 superchip (default chip)")
+    g.add_argument("--is-informed-scope", choices=("below-3a090", "all"), default="below-3a090",
+                   help="which chips the April 2025 letters' bandwidth triggers reach: those outside 3A090, as reported "
+                        "(default), or every chip (a stricter reading no published source supports)")
 
 
 def _add_format(p: argparse.ArgumentParser, formats=FORMATS) -> None:
@@ -38,7 +41,8 @@ def _add_format(p: argparse.ArgumentParser, formats=FORMATS) -> None:
 
 
 def conventions_from(args) -> MetricConventions:
-    return MetricConventions(tf32_bits=args.tf32_bits, fp6_bits=args.fp6_bits, count_per=args.count_per)
+    return MetricConventions(tf32_bits=args.tf32_bits, fp6_bits=args.fp6_bits, count_per=args.count_per,
+                             is_informed_scope=getattr(args, "is_informed_scope", "below-3a090"))
 
 
 def table_from(args):
@@ -102,14 +106,26 @@ def cmd_import_epoch(args) -> int:
 def _add_transaction_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("transaction")
     g.add_argument("--hq", metavar="ISO2", help="end user's headquarters country (default: same as destination)")
-    g.add_argument("--reexport", action="store_true", help="a reexport rather than an export from the US")
+    kind = g.add_mutually_exclusive_group()
+    kind.add_argument("--reexport", action="store_true", help="a reexport rather than an export from the US")
+    kind.add_argument("--transfer", action="store_true", help="an in-country transfer (within the destination)")
     g.add_argument("--quantity", type=float, default=1.0, help="units in the transaction (for per-consignee caps, default 1)")
+    s = p.add_argument_group("end-user screening (default: nobody listed, no military end use)")
+    s.add_argument("--entity-list", choices=("none", "listed", "fn1", "fn3", "fn4"), default="none",
+                   help="a party is on the Entity List (15 CFR 744.11): any entry, or footnote 1 (Huawei), "
+                        "3 (Russian/Belarusian military end users) or 4 (advanced computing)")
+    s.add_argument("--military-end-use", action="store_true",
+                   help="known military end use or end user (15 CFR 744.21)")
+    s.add_argument("--military-intelligence", action="store_true",
+                   help="known military-intelligence end use or end user (15 CFR 744.22)")
 
 
 def _add_scenario_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("rules")
     g.add_argument("--scenario", metavar="ID|FILE", help="preset id (see `chipsim scenarios`) or a scenario .toml file")
     g.add_argument("--as-of", metavar="YYYY-MM-DD", help="evaluate on this date (without --scenario: the rules in force then)")
+    g.add_argument("--phase", metavar="NAME", help="evaluate a preset's phase (e.g. us-2025-04-h20: letters, licences); "
+                                                   "see `chipsim scenario show ID`")
     g.add_argument("--set", action="append", metavar="NAME=VALUE", default=[], help="override a parameter (repeatable)")
     _add_transaction_options(p)
 
@@ -127,25 +143,39 @@ def context_from(args):
         from .destinations import resolve_destinations
 
         hq = resolve_destinations([args.hq])[0]
-    return Context(hq=hq, export="reexport" if args.reexport else "us", quantity=args.quantity)
+    export = "reexport" if args.reexport else "transfer" if getattr(args, "transfer", False) else "us"
+    return Context(hq=hq, export=export, quantity=args.quantity, entity_list=getattr(args, "entity_list", "none"),
+                   military_end_use=getattr(args, "military_end_use", False),
+                   military_intelligence=getattr(args, "military_intelligence", False))
 
 
 def scenario_from(args):
+    """The scenario and date asked for; a preset evaluated outside its period still runs, with a warning."""
     from .api import resolve_scenario
     from .destinations import parse_date
-    from .scenario import parse_assignments
+    from .scenario import parse_assignments, period_warning
 
     as_of = parse_date(args.as_of, "--as-of") if args.as_of else None
-    return resolve_scenario(args.scenario, as_of, parse_assignments(args.set)), as_of
+    s = resolve_scenario(args.scenario, as_of, parse_assignments(args.set))
+    if getattr(args, "phase", None):
+        if as_of is not None:
+            raise ChipsimError("--phase and --as-of both set the date: give one")
+        as_of = s.phase(args.phase).start
+    warning = period_warning(s, as_of)
+    if warning:
+        print(f"chipsim: warning: {warning}", file=sys.stderr)
+    return s, as_of
 
 
 def cmd_scenarios(args) -> int:
     import pandas as pd
 
-    from .scenario import all_presets
+    from .scenario import all_presets, superseded_by
 
     rows = [{"id": s.id, "effective": s.effective.isoformat(), "status": s.status_label, "extends": s.extends or "",
-             "enforced_series": s.series == "us-enforced", "title": s.title, "citation": s.citation} for s in all_presets()]
+             "enforced_series": s.series == "us-enforced", "superseded": getattr(superseded_by(s), "effective", ""),
+             "phases": "; ".join(f"{p.id} from {p.start}" for p in s.phases), "title": s.title, "citation": s.citation}
+            for s in all_presets()]
     write_frame(pd.DataFrame(rows), args.format, args.out)
     return 0
 
@@ -158,7 +188,9 @@ def cmd_scenario_show(args) -> int:
     s = load_scenario(args.id)
     if args.format == "table":
         print(f"{s.id}: {s.title}\n  effective {s.effective}; status {s.status_label}; extends {s.extends or '-'}\n"
-              f"  {s.citation}\n" + (f"  {s.notes}\n" if s.notes else ""))
+              f"  {s.citation}\n" + (f"  {s.notes}\n" if s.notes else "")
+              + "".join(f"  phase {p.id} (--phase {p.id}): from {p.start} — {p.label}\n" for p in s.phases)
+              + (f"  layers: {', '.join(s.layers)}\n" if s.layers else ""))
     rows = [{"parameter": p.name, "value": p.value, "unit": p.unit, "stricter": p.stricter, "effective": p.effective,
              "evidence": p.evidence, "label": p.label, "citation": p.citation} for p in s.parameters.values()]
     write_frame(pd.DataFrame(rows), args.format, args.out)
@@ -174,7 +206,8 @@ def cmd_evaluate(args) -> int:
     table = select_chips(table_from(args), args.chip)
     out = verdicts(s, table, destinations=args.dest, as_of=as_of, ctx=context_from(args), conv=conventions_from(args))
     if args.format == "table" and not args.out:
-        out = out[["chip_id", "destination", "classification", "outcome", "exception", "review_policy", "rule", "reason"]]
+        out = out[["chip_id", "destination", "classification", "outcome", "exception", "review_policy", "rule", "citation",
+                   "reason"]]
     write_frame(out, args.format, args.out)
     return 0
 
