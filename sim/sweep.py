@@ -117,15 +117,26 @@ def chip_figures(prep: Prepared, metric: str) -> np.ndarray:
     return low if high is None else np.concatenate([low, high.reshape(-1)])
 
 
-def representatives(prep: Prepared, name: str, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def representatives(prep: Prepared, name: str, values: np.ndarray, others=()) -> tuple[np.ndarray, np.ndarray]:
     """(distinct values, index of each input value): values that compare alike with every chip collapse.
 
     Every comparison reading the parameter is "chip figure op value", so its result for all chips is
     fixed by where the value falls among the chips' figures: below, on or between them. That position
-    (2 x rank + on-a-figure) is the value's class; memory stays O(number of values).
+    (2 x rank + on-a-figure) is the value's class; memory stays O(number of values). A chip figure
+    known as a range is split at every threshold on the same metric (engine.classify), so there the
+    value's place among those other thresholds matters too: their values (fixed, or the values of
+    `others`, other swept parameters) are breaks as well.
     """
     values = np.asarray(values, dtype=float)
-    figures = [chip_figures(prep, leaf["metric"]) for leaf in param_leaves(prep.scenario, name)]
+    metric_leaves = param_leaves(prep.scenario, name)
+    figures = [chip_figures(prep, leaf["metric"]) for leaf in metric_leaves]
+    metrics = {leaf["metric"] for leaf in metric_leaves}
+    ranged = any(np.any((prep.m[k] < prep.m.get(k + HI, prep.m[k]))) for k in metrics if k in prep.m)
+    if ranged:
+        swept = dict(others)
+        for other, p in prep.scenario.parameters.items():
+            if other != name and any(leaf["metric"] in metrics for leaf in param_leaves(prep.scenario, other)):
+                figures.append(np.atleast_1d(np.asarray(swept.get(other, p.value), dtype=float)))
     if not figures:  # the parameter is read by nothing: every value gives the same answer
         return values[:1], np.zeros(len(values), dtype=np.int64)
     breaks = np.unique(np.concatenate(figures))
@@ -244,7 +255,8 @@ def plan_sweep(scenario, vary: dict, *, chips=None, destinations=None, mode: str
         if name not in prep.scenario.parameters:
             raise unknown_name("parameter to vary", name, prep.scenario.parameters)
     n_points = count_points(values, mode)
-    reps = [representatives(prep, k, v) for k, v in zip(names, values)]
+    reps = [representatives(prep, k, v, others=[(o, ov) for o, ov in zip(names, values) if o != k])
+            for k, v in zip(names, values)]
     groups = [r[1] for r in reps]
     zip_class = None
     if mode == "grid":

@@ -120,3 +120,24 @@ def test_monte_carlo_draws_the_table_ranges_by_default():
     assert r["p_denied"] == pytest.approx(1 - expected_license, abs=0.03) and r["p_indeterminate"] == 0
     fixed = monte_carlo("us-2026-01", n=50, seed=3, table=t, destinations=["CN"], table_ranges=False).iloc[0]
     assert fixed["p_indeterminate"] == 1.0
+
+
+def test_sweeps_stay_exact_for_ranged_chips():
+    # PD 2-4 straddles both PD thresholds: where 3A090.a.2.pd falls against 3A090.b.2.pd (3.2) inside
+    # that range changes the chip's possible classes ({a, not controlled} below, {a, b, not controlled}
+    # above), so a sweep must not group 3.0 with 3.3 although no chip figure lies between them
+    from sim.sweep import prepare, representatives, sweep
+
+    t = chip(fp16_bf16_tflops=125, die_area_mm2_low=500, die_area_mm2_high=1000)  # TPP 2,000
+    s = load_scenario("us-2023-11")
+    labels = {v: evaluate(s.with_values({"3A090.a.2.pd": v}), table=t, destinations=["CN"]).iloc[0]["classification"]
+              for v in (3.0, 3.3)}
+    assert labels[3.0] != labels[3.3]
+    _, groups = representatives(prepare(s, t, destinations=["CN"]), "3A090.a.2.pd", np.array([3.0, 3.3]))
+    assert groups[0] != groups[1]
+    values = np.array([2.1, 2.5, 3.0, 3.3, 3.9, 4.5])
+    result = sweep(s, {"3A090.a.2.pd": values}, table=t, destinations=["CN", "FR"], summary="pairs")
+    for v in values:
+        brute = outcome_matrix(s.with_values({"3A090.a.2.pd": v}), t, ["CN", "FR"])
+        got = result[result["3A090.a.2.pd"] == v].set_index("destination")["outcome"]
+        assert got.to_dict() == brute.iloc[0].to_dict(), v
