@@ -133,15 +133,17 @@ def test_a_shared_link_opens_the_same_view_in_a_fresh_browser(server, page):
     box.fill("2300")
     box.press("Enter")
     page.wait_for_function("() => location.search.includes('set=3A090.a.1.tpp')", timeout=30_000)
-    page.get_by_text("(edited)").first.wait_for(timeout=30_000)
+    edited = re.compile(r"chip–destination pairs change outcome.*\(edited\)")
+    page.get_by_text(edited).wait_for(timeout=30_000)
+    page.wait_for_timeout(500)
     link = page.url
-    summary = page.get_by_text(re.compile(r"chip–destination pairs change outcome")).inner_text()
+    summary = page.get_by_text(edited).inner_text()
     fresh = page.context.browser.new_context(viewport={"width": 1500, "height": 1100})
     try:
         other = fresh.new_page()
         other.goto(link, wait_until="domcontentloaded")
-        other.get_by_text("Every changed pair").wait_for(timeout=60_000)
-        assert other.get_by_text(re.compile(r"chip–destination pairs change outcome")).inner_text() == summary
+        other.get_by_text(edited).wait_for(timeout=60_000)
+        assert other.get_by_text(edited).inner_text() == summary
         assert "Country group D:5" in other.get_by_test_id("stSelectbox").nth(4).inner_text() or \
             other.get_by_text("Country group D:5").count() > 0
         other.get_by_text(re.compile(r"^Parameters \(\d+\)$")).click()
@@ -150,3 +152,17 @@ def test_a_shared_link_opens_the_same_view_in_a_fresh_browser(server, page):
         other.screenshot(path=str(ARTIFACTS / "app-shared-link.png"))
     finally:
         fresh.close()
+
+
+def test_a_click_on_the_map_chooses_the_country(server, page):
+    page.goto(server + "/?screen=Where+can+this+chip+go%3F&scenario=us-2026-01&chip=nvidia-h20&dest=CN",
+              wait_until="domcontentloaded")
+    page.get_by_text("too small to draw").first.wait_for(timeout=60_000)
+    india = page.get_by_test_id("stVegaLiteChart").first.locator("path[aria-label*='Code: IN;']").first
+    india.wait_for(timeout=60_000)
+    box = india.bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.45, box["y"] + box["height"] * 0.4)  # inside the subcontinent
+    page.wait_for_function("() => location.search.includes('dest=IN')", timeout=30_000)
+    page.get_by_text("(nvidia-h20) → India (IN)").first.wait_for(timeout=30_000)
+    page.wait_for_timeout(1000)
+    page.screenshot(path=str(ARTIFACTS / "app-map-clicked.png"))

@@ -57,7 +57,12 @@ def render(state) -> None:
     cols = ["chip_id", "vendor", "name", "segment", "datacenter", "tpp", "pd", "dram_bw_gbps", "io_bw_gbps",
             "die_area_mm2", "die_area_estimate", "sparsity_halved", "confidence", "sources", "notes"]
     st.dataframe(table[cols], hide_index=True, column_config={
-        "tpp": st.column_config.NumberColumn("TPP", format="%.0f"), "pd": st.column_config.NumberColumn("PD", format="%.2f")})
+        "tpp": st.column_config.NumberColumn("TPP", format="%.0f", help="Total Processing Performance (3A090 Note 1)"),
+        "pd": st.column_config.NumberColumn("PD (TPP/mm²)", format="%.2f", help="Performance density (3A090 Note 4)"),
+        "dram_bw_gbps": st.column_config.NumberColumn("DRAM bandwidth (GB/s)", format="%.0f"),
+        "io_bw_gbps": st.column_config.NumberColumn("I/O bandwidth (GB/s)", format="%.0f"),
+        "die_area_mm2": st.column_config.NumberColumn("die area (mm²)", format="%.0f"),
+        "die_area_estimate": st.column_config.CheckboxColumn("die area estimated")})
     user = st.session_state.get("user_chips")
     if user is not None and not user.empty:
         st.info(f"{len(user)} chip(s) you added this session join every screen: {', '.join(user['chip_id'])}")
