@@ -440,7 +440,7 @@ def cmd_montecarlo(args) -> int:
         chip_ranges.setdefault(chip, {})[col] = bounds
     frame = monte_carlo(s, n=args.n, seed=args.seed, param_ranges=params, chip_ranges=chip_ranges, chips=args.chip,
                         destinations=args.dest, as_of=as_of, ctx=context_from(args), conv=conventions_from(args),
-                        table=table_from(args))
+                        table=table_from(args), table_ranges=not args.no_table_ranges)
     write_frame(frame, args.format, args.out)
     return 0
 
@@ -516,6 +516,8 @@ def _register_sweeps(sub) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--range", action="append", default=[], metavar="PARAM=LOW:HIGH")
     p.add_argument("--chip-range", action="append", default=[], metavar="CHIP_ID.COLUMN=LOW:HIGH")
+    p.add_argument("--no-table-ranges", action="store_true",
+                   help="do not draw the ranges the chip table gives (NAME_low/NAME_high); keep them as intervals")
     _add_selection(p)
     _add_scenario_options(p)
     _add_table_options(p)
