@@ -163,6 +163,7 @@ def test_method_page_says_what_the_engine_counts():
     page = texts(at)
     assert f"TF32 {DEFAULT_CONVENTIONS.tf32_bits} (convention)" in page
     assert f"**tf32_bits = {DEFAULT_CONVENTIONS.tf32_bits}**: a TF32 multiply reads" in page
+    assert "CLI --" not in page and "chipsim schema" not in page  # web pages never send the reader to a command
 
 
 def test_glossary_screen_finds_an_acronym_with_its_citation():

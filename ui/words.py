@@ -23,8 +23,17 @@ def outcome_key(outcome: str) -> str:
     return f"{outcome} — {OUTCOME_MEANING.get(outcome, outcome)}"
 
 
+CLI_ASIDE = re.compile(r"\s*\((?:CLI|chipsim) --[^)]*\)")
+
+
+def web_text(text: str) -> str:
+    """Rule notes written for every front end, with command-line asides (CLI --flag ...) left out on the web."""
+    return CLI_ASIDE.sub("", text or "")
+
+
 def abbreviate(text: str) -> str:
     """HTML-escaped text whose acronyms (NAC, D:5, TPP, ...) show their expansion and citation on hover."""
+    text = web_text(text)
     out, last = [], 0
     for m in ACRONYM.finditer(text or ""):
         term = lookup(m.group(0))
