@@ -169,9 +169,10 @@ def test_method_page_says_what_the_engine_counts():
 def test_glossary_screen_finds_an_acronym_with_its_citation():
     at = clean(app(screen="Glossary"))
     at.text_input(key="gl_query").set_value("NAC").run()
-    rows = at.dataframe[0].value
-    nac = rows[rows["term"] == "NAC"].iloc[0]
-    assert "Notified Advanced Computing" in nac["stands for"] and "740.8" in nac["citation"]
+    entries = [m.value for m in at.markdown if "**NAC**" in m.value]
+    nac = [line for line in entries[0].splitlines() if line.startswith("- **NAC**")][0]
+    assert "Notified Advanced Computing" in nac and "740.8" in nac
+    assert "**TPP**" not in entries[0]  # the search narrows the list
 
 
 # ---------------------------------------------------------------------------------------------

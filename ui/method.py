@@ -19,7 +19,7 @@ from sim.scenario import preset_ids
 
 from . import periods
 from .state import bundled_chips, preset
-from .words import OUTCOME_MEANING, abbreviate
+from .words import OUTCOME_MEANING, abbreviate, web_text
 
 
 def convention_notes(cls=MetricConventions) -> dict[str, str]:
@@ -54,10 +54,10 @@ def rules_table(s) -> pd.DataFrame:
         rows += [{"part": f"licensing chain '{chain}'", "rule": r["id"],
                   "gives": r["outcome"] + (f" ({r['exception']})" if r.get("exception") else "")
                   + (f", {r['review_policy']}" if r.get("review_policy") else ""),
-                  "dates": _dates(r), "citation": r["citation"], "note": r.get("note", "")} for r in rules]
+                  "dates": _dates(r), "citation": r["citation"], "note": web_text(r.get("note", ""))} for r in rules]
     for key, what in (("conditions", "condition (flagged, no outcome)"), ("advisories", "advisory (flagged, no outcome)")):
         rows += [{"part": what, "rule": r["id"], "gives": "", "dates": _dates(r), "citation": r["citation"],
-                  "note": r.get("text", "")} for r in getattr(s, key, [])]
+                  "note": web_text(r.get("text", ""))} for r in getattr(s, key, [])]
     return pd.DataFrame(rows)
 
 
