@@ -52,6 +52,10 @@ class ValidationError(ChipsimError):
 def unknown_name(kind: str, name: str, known) -> ChipsimError:
     """An 'unknown X' error that lists the closest known names, so a typo is a one-step fix."""
     known = sorted(known)
+    name = str(name)
+    if len(name) > 200:  # a pasted blob is not a typo: say what it is, do not echo it back
+        return ChipsimError(f"unknown {kind} (a name of {len(name):,} characters: {name[:60]!r}...); "
+                            f"known: {', '.join(known[:12])}{' ...' if len(known) > 12 else ''}")
     close = difflib.get_close_matches(name, known, n=5, cutoff=0.5)
     if not close:
         close = [k for k in known if name.lower() in k.lower()][:5]

@@ -259,6 +259,8 @@ def _build(data: dict, text: str, source: str, stack: tuple[str, ...]) -> Scenar
         raise err(f"unknown top-level key(s): {', '.join(sorted(extra))}", sorted(extra)[0])
     if "id" not in data or not isinstance(data["id"], str) or not data["id"].strip():
         raise err("a scenario needs an id (e.g. id = \"my-variant\")")
+    if len(data["id"]) > MAX_ID_LENGTH:
+        raise err(f"a scenario id has at most {MAX_ID_LENGTH} characters (got {len(data['id']):,})", "id =")
     sid = data["id"]
     base_id = data.get("extends")
     if base_id is not None:
@@ -495,6 +497,8 @@ def _check(s: Scenario, err) -> None:
 
 
 _PRESETS_LOADING: set[str] = set()
+MAX_EXTENDS_DEPTH = 50  # presets are four deep; a longer chain is a mistake, and Python's stack is finite
+MAX_ID_LENGTH = 100
 
 
 def load_scenario(ref: str | Path, *, _stack: tuple[str, ...] = ()) -> Scenario:
@@ -502,6 +506,9 @@ def load_scenario(ref: str | Path, *, _stack: tuple[str, ...] = ()) -> Scenario:
     ref_s = str(ref)
     if ref_s in _stack or ref_s in _PRESETS_LOADING:
         raise ChipsimError(f"scenario {ref_s!r} extends itself: {' -> '.join(_stack + (ref_s,))}")
+    if len(_stack) >= MAX_EXTENDS_DEPTH:
+        raise ChipsimError(f"{_stack[0]}: the 'extends' chain is deeper than {MAX_EXTENDS_DEPTH} files "
+                           f"({' -> '.join(_stack[:3])} -> ... -> {_stack[-1]}); point a variant at a preset instead")
     presets = preset_files()
     if ref_s in presets:
         _PRESETS_LOADING.add(ref_s)
@@ -510,7 +517,11 @@ def load_scenario(ref: str | Path, *, _stack: tuple[str, ...] = ()) -> Scenario:
         finally:
             _PRESETS_LOADING.discard(ref_s)
     path = Path(ref_s)
-    if path.suffix == ".toml" or path.exists():
+    try:
+        is_file = path.suffix == ".toml" or path.exists()
+    except (OSError, ValueError):  # a name too long or malformed to be a path is simply not a file
+        is_file = False
+    if is_file:
         data, text = _read_toml(path)
         return _build(data, text, str(path), _stack + (ref_s,))
     raise unknown_name("scenario (preset id or .toml file)", ref_s, presets)

@@ -141,17 +141,13 @@ def test_a_bad_upload_in_the_app_keeps_the_chips_already_added():
 # ---------------------------------------------------------------------------------------------
 # scenario files (loading is sim/scenario.py)
 
-@pytest.mark.xfail(strict=True, reason="sim/scenario.py: load_scenario -> _build -> load_scenario recurses once per "
-                                       "'extends' link, so a chain deeper than ~450 files raises RecursionError (a "
-                                       "traceback) instead of a ChipsimError naming the file")
 def test_a_10000_deep_extends_chain_is_refused_cleanly(tmp_path):
     for i in range(10_000):
         base = "us-2023-11" if i == 0 else f"s{i - 1}.toml"
         (tmp_path / f"s{i}.toml").write_text(f'id = "s{i}"\nextends = "{base}"\n')
     run = chipsim("evaluate", "--scenario", "s9999.toml", "--chip", "nvidia-h20", "--dest", "CN", cwd=tmp_path)
-    assert run.returncode in (0, 2) and "Traceback" not in run.stderr and "RecursionError" not in run.stderr
-    if run.returncode == 2:
-        assert "s9" in run.stderr
+    assert run.returncode == 2 and "Traceback" not in run.stderr and "RecursionError" not in run.stderr
+    assert "deeper than" in run.stderr and "s9999.toml" in run.stderr
 
 
 MB = "x" * 1_000_000
@@ -171,8 +167,6 @@ def test_a_1_mb_parameter_name_is_refused_without_a_traceback(tmp_path):
     refused(chipsim("evaluate", "--scenario", str(f), "--dest", "CN"), str(f), "unknown parameter")
 
 
-@pytest.mark.xfail(strict=True, reason="sim/errors.py unknown_name (via sim/scenario.py _build) repeats the whole "
-                                       "1 MB name in the message: a 1 MB line on stderr is not a clear message")
 def test_a_1_mb_parameter_name_gets_a_short_message(tmp_path):
     f = tmp_path / "param.toml"
     f.write_text(f'id = "p"\nextends = "us-2023-11"\n[parameters]\n"{MB}" = 5\n')
@@ -180,8 +174,6 @@ def test_a_1_mb_parameter_name_gets_a_short_message(tmp_path):
     assert run.returncode == 2 and len(run.stderr) < 5_000
 
 
-@pytest.mark.xfail(strict=True, reason="sim/scenario.py load_scenario: Path(ref).exists() raises OSError "
-                                       "ENAMETOOLONG on a 1 MB 'extends' value (Python 3.11), uncaught: a traceback")
 def test_a_1_mb_extends_value_is_refused_cleanly(tmp_path):
     f = tmp_path / "ext.toml"
     f.write_text(f'id = "e"\nextends = "{MB}"\n')
