@@ -1,19 +1,25 @@
-"""Where can this chip go? One chip's outcome for every country, as a clickable world map and a table;
-destinations too small for the map are chosen in the table."""
+"""Where can this chip go? One chip's outcome for every country, as a clickable world map and a table.
+
+Destinations the 1:110m map cannot draw (Hong Kong, Macau, Singapore, Bahrain, ...) are points at
+the centroid of their largest polygon in Natural Earth 1:10m (world-atlas 2.0.2, public domain),
+computed once into ui/small_destinations.csv; the few without geometry there are chosen in the table.
+"""
 
 from __future__ import annotations
 
 import json
 from functools import lru_cache
+from pathlib import Path
 
 import altair as alt
+import pandas as pd
 import streamlit as st
 
 from sim.destinations import DATA, countries
 from sim.plots import OUTCOME_COLORS, world_map_figure
 
 from . import view
-from .common import KEY_DESTINATIONS, OUTCOMES, explanation_box, outcome_legend, summary_line
+from .common import OUTCOMES, explanation_box, outcome_legend, summary_line
 from .exports import figure_downloads, verdict_csv
 from .matrix import chip_picker
 from .words import outcome_key
@@ -26,6 +32,11 @@ def world() -> dict:
 
 
 @lru_cache(maxsize=1)
+def small_points() -> pd.DataFrame:
+    return pd.read_csv(Path(__file__).with_name("small_destinations.csv"), dtype={"numeric": str})
+
+
+@lru_cache(maxsize=1)
 def drawn_ids() -> frozenset[str]:
     return frozenset(str(g.get("id")) for g in world()["objects"]["countries"]["geometries"])
 
@@ -33,10 +44,11 @@ def drawn_ids() -> frozenset[str]:
 def _country_clicked() -> None:
     event = st.session_state.get("map_chart")
     selection = getattr(event, "selection", None) or {}
-    for item in (selection.get("pick_dest") if hasattr(selection, "get") else None) or []:
-        if isinstance(item, dict) and item.get("destination"):
-            view.select("dest", item["destination"])
-            return
+    for param in ("pick_dest", "pick_small"):
+        for item in (selection.get(param) if hasattr(selection, "get") else None) or []:
+            if isinstance(item, dict) and item.get("destination"):
+                view.select("dest", item["destination"])
+                return
 
 
 def _row_chosen(codes: list[str]) -> None:
@@ -60,28 +72,37 @@ def render(state) -> None:
     # every rerun would cost half a second
     source = alt.Data(name="world", format=alt.DataFormat(feature="countries", type="topojson"))
     pick = alt.selection_point(fields=["destination"], name="pick_dest", on="click", clear=False)
-    chart = (alt.Chart(source).mark_geoshape(stroke="white", strokeWidth=0.3)
-             .transform_lookup(lookup="id", from_=alt.LookupData(lookup, "id", ["destination", "destination_name", "outcome",
-                                                                                "key", "classification", "rule"]))
-             .encode(color=alt.Color("key:N", scale=alt.Scale(domain=[outcome_key(o) for o in OUTCOMES],
-                                                              range=[OUTCOME_COLORS[o] for o in OUTCOMES]),
-                                     legend=alt.Legend(title=f"Outcome for {chip}", orient="bottom", columns=3, labelLimit=400)),
-                     strokeWidth=alt.condition(alt.datum.destination == dest, alt.value(2.5), alt.value(0.3)),
-                     stroke=alt.condition(alt.datum.destination == dest, alt.value("black"), alt.value("white")),
-                     tooltip=[alt.Tooltip("destination_name:N", title="Destination"), alt.Tooltip("destination:N", title="Code"),
-                              alt.Tooltip("outcome:N", title="Outcome"), alt.Tooltip("classification:N", title="Classification"),
-                              alt.Tooltip("rule:N", title="Deciding rule")])
-             .add_params(pick).project("equalEarth").properties(height=520))
+    color = alt.Color("key:N", scale=alt.Scale(domain=[outcome_key(o) for o in OUTCOMES],
+                                               range=[OUTCOME_COLORS[o] for o in OUTCOMES]),
+                      legend=alt.Legend(title=f"Outcome for {chip}", orient="bottom", columns=3, labelLimit=400))
+    tooltip = [alt.Tooltip("destination_name:N", title="Destination"), alt.Tooltip("destination:N", title="Code"),
+               alt.Tooltip("outcome:N", title="Outcome"), alt.Tooltip("classification:N", title="Classification"),
+               alt.Tooltip("rule:N", title="Deciding rule")]
+    shapes = (alt.Chart(source).mark_geoshape()
+              .transform_lookup(lookup="id", from_=alt.LookupData(lookup, "id", ["destination", "destination_name", "outcome",
+                                                                                 "key", "classification", "rule"]))
+              .encode(color=color, tooltip=tooltip,
+                      strokeWidth=alt.condition(alt.datum.destination == dest, alt.value(2.5), alt.value(0.3)),
+                      stroke=alt.condition(alt.datum.destination == dest, alt.value("black"), alt.value("white")))
+              .add_params(pick))
+    dots = small_points().merge(v.drop(columns=["id"]), left_on="iso2", right_on="destination")
+    pick_small = alt.selection_point(fields=["destination"], name="pick_small", on="click", clear=False)
+    points = (alt.Chart(dots).mark_circle(size=70, opacity=0.95)
+              .encode(longitude="lon:Q", latitude="lat:Q", color=color, tooltip=tooltip,
+                      stroke=alt.condition(alt.datum.destination == dest, alt.value("black"), alt.value("white")),
+                      strokeWidth=alt.condition(alt.datum.destination == dest, alt.value(2.5), alt.value(0.8)))
+              .add_params(pick_small))
+    chart = alt.layer(shapes, points).project("equalEarth").properties(height=520)
     spec = chart.to_dict(validate=False)
     spec.setdefault("datasets", {})["world"] = world()
-    st.vega_lite_chart(spec=spec, key="map_chart", on_select=_country_clicked, selection_mode=["pick_dest"], width="stretch",
+    st.vega_lite_chart(spec=spec, key="map_chart", on_select=_country_clicked, selection_mode=["pick_dest", "pick_small"], width="stretch",
                        height=600)
     small = v[~v["id"].isin(drawn_ids())]
-    small = small.assign(key_first=~small["destination"].isin(KEY_DESTINATIONS)).sort_values(["key_first", "destination"])
-    st.caption(f"Click a country to choose it. Map: Natural Earth 1:110m (public domain) via world-atlas. "
-               f"{len(small)} destinations are too small to draw at this scale — among them "
-               + ", ".join(f"{n} ({c})" for n, c in zip(small["destination_name"][:12], small["destination"][:12]))
-               + " — choose them in the table below.")
+    unplaced = small[~small["destination"].isin(set(small_points()["iso2"]))]
+    st.caption(f"Click a country, or a dot for a small destination (Hong Kong, Macau, Singapore, ...), to choose it. "
+               f"Map: Natural Earth 1:110m, small destinations at their 1:10m centroid (public domain, via world-atlas). "
+               + (f"Not on the map: {', '.join(f'{n} ({c})' for n, c in zip(unplaced['destination_name'], unplaced['destination']))}"
+                  " — choose them in the table below." if len(unplaced) else ""))
     explanation_box(state, chip, dest)
     table = v[["destination", "destination_name", "outcome", "classification", "exception", "review_policy", "rule"]] \
         .sort_values(["outcome", "destination"]).reset_index(drop=True)
