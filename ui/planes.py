@@ -57,8 +57,8 @@ def render(state) -> None:
     if regs.empty:
         st.caption(f"No rule of {state.scenario.id} compares TPP with performance density on {state.as_of}.")
     if notes:
-        st.caption(abbreviate("Regions are drawn for chips the exclusions do not take out: " + "; ".join(notes) + "."),
-                   unsafe_allow_html=True)
+        st.caption(abbreviate("The shaded regions leave out these exclusions, which take a chip out of them: "
+                              + "; ".join(notes) + "."), unsafe_allow_html=True)
     _not_plotted(missing, metrics, "pd")
     explanation_box(state, chip, dest)
     figure_downloads(st, state, "tpp-pd", lambda: tpp_pd_figure(state.scenario, metrics, outcome, zoom=zoom), key="dl_pd",
