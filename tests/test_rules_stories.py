@@ -124,9 +124,21 @@ def test_ai_diffusion_tiers():
 
 
 def test_missing_figure_gives_indeterminate_only_where_it_matters():
-    v = evaluate("us-2023-11", chips=["google-tpu-v4"], destinations=["CN", "FR"]).set_index("destination")
+    # TPU v4's figures with its die area left out: PD decides China, nothing decides France
+    from sim import parse_chips
+    from conftest import chip_csv
+
+    table = parse_chips(chip_csv({"chip_id": "v4-no-die", "fp16_bf16_tflops": 275, "int8_tops": 275,
+                                  "dram_bw_gbps": 1200, "io_bw_gbps": 300, "non_planar": "true"}), name="t")
+    v = evaluate("us-2023-11", table=table, destinations=["CN", "FR"]).set_index("destination")
     assert v.loc["CN", "outcome"] == "indeterminate" and "PD unknown" in v.loc["CN", "reason"]
     assert v.loc["FR", "outcome"] == "allowed"
+
+
+def test_tpu_v4_is_settled_by_its_die_bound():
+    # ISCA 2023: TPU v4 die < 600 mm², so PD > 4,400 / 600 = 7.33 >= 5.92: 3A090.a.2 without the exact area
+    v = evaluate("us-2023-11", chips=["google-tpu-v4"], destinations=["CN"]).iloc[0]
+    assert (v["classification"], v["outcome"]) == ("3A090.a", "denied") and "PD ≥ 7.33" in v["reason"]
 
 
 def test_rules_in_force_on_a_date():
