@@ -242,6 +242,10 @@ RETICLE = 26 * 33  # ASML exposure field, mm2 per die
     ("aws-trainium2", 2),         # two compute tiles + two static chiplets (Tom's Hardware, SemiAnalysis)
     ("meta-mtia-300", 3),         # one compute + two network chiplets (Wccftech, 2026-03-11)
     ("baidu-kunlun-k200", 1),     # one SoC die + two HBM2 on the I-Cube interposer (Samsung/Baidu, 2019-12)
+    # third pass (2026-11-27)
+    ("huawei-ascend-910c", 2),    # Huawei CANN HCCL guide: each Atlas A3 NPU = 2 Devices, i.e. two dies
+    ("aws-trainium3", 2),         # Tom's Hardware (re:Invent 2025): 'a dual-chiplet AI accelerator'
+    ("meta-mtia-400", 5),         # heise online (2026-03): 'a total of five chiplets plus four memory stacks'
 ])
 def test_reticle_bounds_use_the_published_die_count(table, chip_id, dies):
     r = row(table, chip_id)
@@ -249,3 +253,39 @@ def test_reticle_bounds_use_the_published_die_count(table, chip_id, dies):
     assert pd.isna(r.die_area_mm2)
     assert r.non_planar and r.die_area_estimate
     assert r.confidence == "estimate"
+
+
+# --- issue 9, third pass (2026-11-27): die counts behind the new reticle bounds, PD lower bounds ----
+
+@pytest.mark.parametrize("chip_id, dies, cited_tpp", [
+    # Huawei HC2025 keynote: Ascend 910C FP16 800 TFLOPS; two dies (Huawei CANN HCCL user guide, Atlas A3)
+    ("huawei-ascend-910c", 2, 800 * 16),
+    # AWS Trainium3 chip page: 2,517 MXFP8/MXFP4 TFLOPS dense; two chiplets (Tom's Hardware)
+    ("aws-trainium3", 2, max(2517 * 8, 2517 * 4, 671 * 16)),
+    # Meta MTIA blog table: MTIA 400 MX4 12 PFLOPS, FP8 6, BF16 3; five logic chiplets (heise online)
+    ("meta-mtia-400", 5, max(12_000 * 4, 6_000 * 8, 3_000 * 16)),
+])
+def test_third_pass_bounds_follow_the_die_count(table, metrics, chip_id, dies, cited_tpp):
+    r = row(table, chip_id)
+    assert r.logic_dies == dies
+    assert r.die_area_mm2_high == dies * RETICLE
+    assert pd.isna(r.die_area_mm2_low)  # no published lower figure (910C: 910B-die identity disputed)
+    assert metrics.loc[chip_id, "tpp"] == pytest.approx(cited_tpp)
+    # PD can only be bounded from below: TPP / (dies x 858 mm2)
+    assert metrics.loc[chip_id, "pd_low"] == pytest.approx(cited_tpp / (dies * RETICLE))
+    assert metrics.loc[chip_id, "pd_low"] > 5.92  # 3A090.a.2 on performance density alone
+
+
+def test_third_pass_sources_are_named(raw):
+    # each new bound names the document that gives the die count, and the exposure-field source
+    expected = {
+        "huawei-ascend-910c": "hiascend.com/document/detail/zh/canncommercial/850/commlib/hcclug/hcclug_000066",
+        "aws-trainium3": "tomshardware.com/tech-industry/artificial-intelligence/amazon-launches-trainium3",
+        "meta-mtia-400": "heise.de/-11209412",
+    }
+    for chip_id, address in expected.items():
+        if chip_id not in raw.index:
+            continue
+        assert address in raw.at[chip_id, "sources"], chip_id
+        assert "asml.com" in raw.at[chip_id, "sources"], chip_id
+        assert raw.at[chip_id, "confidence"] == "estimate", chip_id
