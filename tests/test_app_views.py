@@ -101,6 +101,11 @@ def test_changing_preset_keeps_compatible_edits_and_can_undo():
     at.sidebar.button(key="undo_switch").click().run()
     assert at.sidebar.selectbox(key="scenario_choice").value == "us-2026-01"
     assert at.sidebar.number_input(key="param:3A090.a.1.tpp").value == 2300
+    assert not at.sidebar.info  # the notice went with the undo
+    at.sidebar.selectbox(key="scenario_choice").set_value("us-2024-12").run()
+    assert at.sidebar.info
+    go(at, "Method")  # and a notice lives until the user's next action
+    assert not at.sidebar.info
 
 
 def test_tied_thresholds_are_named_and_can_move_together():

@@ -129,7 +129,11 @@ def _parameters(sb, base) -> dict:
         view.put("edits", {k: v for k, v in url_edits.items() if k in base.parameters and v != base.parameters[k].value})
     edits = {k: v for k, v in (view.get("edits") or {}).items() if k in base.parameters}
     switch = view.get("switch")
+    if switch and switch.get("shown"):  # a notice lives until the user's next action
+        view.put("switch", None)
+        switch = None
     if switch:
+        view.put("switch", {**switch, "shown": True})
         kept = ", ".join(f"{k} = {v:g}" for k, v in switch["kept"].items())
         dropped = ", ".join(f"{k} = {v:g}" for k, v in switch["dropped"].items())
         sb.info(f"Rules changed to {switch['to'] if switch['to'] != IN_FORCE else 'the rules in force'}. "
