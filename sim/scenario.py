@@ -302,6 +302,9 @@ def _build(data: dict, text: str, source: str, stack: tuple[str, ...]) -> Scenar
         _apply_layer(scenario, name, err)
     _merge_content(scenario, data, err, base_id, source)
     scenario.phases = _phases(data.get("phases"), err, source) if "phases" in data else scenario.phases
+    if "effective" in data and base_id is not None and "phases" not in data:
+        # a later preset does not inherit the stages of the one it replaces
+        scenario.phases = [p for p in scenario.phases if p.start >= scenario.effective]
     _check(scenario, err)
     return scenario
 

@@ -122,19 +122,37 @@ def test_tied_thresholds_are_named_and_can_move_together():
 # time
 
 def test_a_preset_with_phases_lets_the_user_pick_the_april_2025_letters():
+    # "the April 2025 rules" answer as of the letters; the August 2025 licences are one choice away
     at = clean(app(scenario="us-2025-04-h20", chip="nvidia-h20", dest="CN"))
     phase = at.sidebar.radio(key="phase_pick")
     assert phase.options and len(phase.options) >= 2
-    assert "licence" in phase.value or "license" in phase.value  # its own date is its last day
-    assert at.dataframe[0].value.loc["nvidia-h20", "CN"] == "license"
-    first = phase.options[0]
-    phase.set_value(first).run()
-    clean(at)
-    assert at.sidebar.date_input(key="as_of").value == dt.date(2025, 4, 9)
+    assert phase.value == "letters"
     assert at.dataframe[0].value.loc["nvidia-h20", "CN"] == "denied"
-    assert qp(at, "as_of") == ["2025-04-09"]
+    phase.set_value(phase.options[1]).run()
+    clean(at)
+    assert at.sidebar.date_input(key="as_of").value == dt.date(2025, 8, 11)
+    assert at.dataframe[0].value.loc["nvidia-h20", "CN"] == "license"
+    assert qp(at, "as_of") == ["2025-08-11"]
     again = clean(app(scenario="us-2025-04-h20", phase="letters", chip="nvidia-h20", dest="CN"))  # the phase's id
     assert again.dataframe[0].value.loc["nvidia-h20", "CN"] == "denied"
+
+
+def test_screening_options_change_the_verdict_and_live_in_the_link():
+    at = clean(app(scenario="us-2026-01", chip="nvidia-t4", dest="FR"))
+    assert at.dataframe[0].value.loc["nvidia-t4", "FR"] == "allowed"
+    at.sidebar.selectbox(key="entity_pick").set_value("listed").run()
+    clean(at)
+    assert at.dataframe[0].value.loc["nvidia-t4", "FR"] == "denied"
+    assert qp(at, "el") == ["listed"]
+    shared = clean(app(scenario="us-2026-01", chip="nvidia-t4", dest="FR", el="listed"))
+    assert shared.dataframe[0].value.loc["nvidia-t4", "FR"] == "denied"
+    transfer = clean(app(scenario="us-2026-01", chip="nvidia-h200-sxm", dest="CN", ship="transfer"))
+    assert transfer.dataframe[0].value.loc["nvidia-h200-sxm", "CN"] == "denied"
+
+
+def test_a_sale_inside_the_us_reads_as_no_export():
+    at = clean(app(scenario="us-2026-01", chip="nvidia-h100-sxm", dest="US", hq="CN"))
+    assert any("inside the United States is no export" in m.value for m in at.markdown)
 
 
 @pytest.mark.parametrize("scenario, day, words", [("us-2022-10", "2025-05-01", "superseded"),

@@ -70,7 +70,9 @@ def explanation_box(state, chip_id: str, dest: str) -> None:
                 f"<br><small>Why: {abbreviate(v['reason'])}</small>"
                 f"<br><small>Rule <code>{v['rule']}</code>: {abbreviate(v['citation'])} · evaluated as of {v['as_of']}"
                 f" under {state.scenario.id}{' (edited)' if state.scenario.edits else ''}</small>"
-                + (f"<br><small>Conditions: {abbreviate(v['conditions'])}</small>" if v["conditions"] else "") + "</div>",
+                + (f"<br><small>Conditions: {abbreviate(v['conditions'])}</small>" if v["conditions"] else "")
+                + (f"<br><small>Advisories (never change the outcome): {abbreviate(v['advisories'])}</small>"
+                   if v.get("advisories") else "") + "</div>",
                 unsafe_allow_html=True)
     with st.expander("Full trace with every prong and citation"):
         st.code(explain(chip_id, dest, state.scenario, as_of=state.as_of, table=state.table, ctx=state.ctx), language=None)

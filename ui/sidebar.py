@@ -162,6 +162,40 @@ def _parameters(sb, base) -> dict:
     return edits
 
 
+SHIPMENTS = {"us": "Export from the US", "reexport": "Re-export (from abroad)", "transfer": "In-country transfer"}
+ENTITY_LIST = {"none": "No listed party", "listed": "On the Entity List (any entry)",
+               "fn1": "Entity List, footnote 1 (Huawei and affiliates)",
+               "fn3": "Entity List, footnote 3 (Russian/Belarusian military end users)",
+               "fn4": "Entity List, footnote 4 (advanced computing)"}
+
+
+def _transaction(sb) -> Context:
+    """Who buys, how it ships, and what screening found; screening defaults to 'nobody listed'."""
+    codes = list(countries().index)
+    screened = view.get("entity_list") != "none" or view.get("meu") or view.get("mieu")
+    with sb.expander("Transaction and end-user screening" + (" ⚠" if screened else ""), expanded=bool(screened)):
+        hq_options = ["(same as destination)"] + codes
+        url_hq = st.session_state.pop("url_hq", None)
+        if url_hq in codes and "hq_choice" not in st.session_state:
+            st.session_state["hq_choice"] = url_hq
+        hq = st.selectbox("End user headquartered in", hq_options, key="hq_choice",
+                          format_func=lambda c: c if c.startswith("(") else f"{c} — {countries().at[c, 'name']}")
+        if st.session_state.pop("reexport", False):  # older links: reexport=1
+            view.put("shipment", "reexport")
+        shipment = view.bound(st.radio, "Shipment", list(SHIPMENTS), "shipment_pick", "shipment",
+                              format_func=SHIPMENTS.get)
+        st.session_state.setdefault("quantity", 1.0)
+        quantity = st.number_input("Quantity (units)", min_value=1.0, step=1.0, key="quantity", format="%g")
+        st.caption("Screening: chipsim cannot check a party against the lists; say what your screening found.")
+        entity = view.bound(st.selectbox, "Entity List (15 CFR 744.11)", list(ENTITY_LIST), "entity_pick",
+                            "entity_list", format_func=ENTITY_LIST.get)
+        for name, label, cite in (("meu", "Known military end use or end user", "15 CFR 744.21"),
+                                  ("mieu", "Known military-intelligence end use or end user", "15 CFR 744.22")):
+            view.bound_value(st.checkbox, f"{label} ({cite})", f"{name}_pick", name, False)
+    return Context(hq=None if hq.startswith("(") else hq, export=shipment, quantity=float(quantity), entity_list=entity,
+                   military_end_use=bool(view.get("meu")), military_intelligence=bool(view.get("mieu")))
+
+
 def render() -> AppState:
     sb = st.sidebar
     sb.title("chipsim")
@@ -170,18 +204,7 @@ def render() -> AppState:
     edits = _parameters(sb, base)
     scenario = base.with_values(edits) if edits else base
 
-    with sb.expander("Transaction", expanded=False):
-        codes = list(countries().index)
-        hq_options = ["(same as destination)"] + codes
-        url_hq = st.session_state.pop("url_hq", None)
-        if url_hq in codes and "hq_choice" not in st.session_state:
-            st.session_state["hq_choice"] = url_hq
-        hq = st.selectbox("End user headquartered in", hq_options, key="hq_choice",
-                          format_func=lambda c: c if c.startswith("(") else f"{c} — {countries().at[c, 'name']}")
-        reexport = st.checkbox("Re-export (not an export from the US)", key="reexport")
-        st.session_state.setdefault("quantity", 1.0)
-        quantity = st.number_input("Quantity (units)", min_value=1.0, step=1.0, key="quantity", format="%g")
-    ctx = Context(hq=None if hq.startswith("(") else hq, export="reexport" if reexport else "us", quantity=float(quantity))
+    ctx = _transaction(sb)
     state = AppState(scenario=scenario, as_of=day, ctx=ctx, table=chip_table(), screen=screen, choice=choice, phase=phase)
     if edits:
         prov = state.provenance()

@@ -159,8 +159,6 @@ def write_url(state: AppState, chip: str | None = None, dest: str | None = None)
     params.update({k: v for k, v in view.url_params().items() if k not in params})
     if state.ctx.hq:
         params["hq"] = state.ctx.hq
-    if state.ctx.export == "reexport":
-        params["reexport"] = "1"
     if state.ctx.quantity != 1:
         params["qty"] = f"{state.ctx.quantity:g}"
     sets = [f"{k}:{v:g}" for k, v in state.scenario.edits.items()]

@@ -80,6 +80,8 @@ def headline(v, scenario) -> str:
     else:
         return f"Cannot tell — {v['reason']}"
     note = rule_note(scenario, v["rule"])
+    if v["rule"] == "no-export":
+        return f"{lead} — a sale inside the United States is no export"
     if outcome == "allowed":
         tail = "" if cls == "not controlled" else ", and no license requirement of these rules covers this destination"
         return f"{lead} — the chip is {class_phrase(cls)}{tail}"
