@@ -110,7 +110,9 @@ def class_reason(comp, bits: int, chip_vals: dict) -> str:
             pred = s.predicates[excluded[0]]
             return (f"not controlled ({pred.get('label', excluded[0])}): "
                     + " and ".join(explain_leaves(pred, chip_vals, s, True)))
-        parts = [t for r in comp.class_rules for t in explain_leaves(r["when"], chip_vals, s, False)]
+        kind_only = {k: (float("nan") if isinstance(v, float) else v) for k, v in chip_vals.items()}
+        parts = [t for r in comp.class_rules if could_hold(r["when"], kind_only, s)  # skip rules its kind rules out
+                 for t in explain_leaves(r["when"], chip_vals, s, False)]
         return "not controlled" + (": " + ", ".join(dict.fromkeys(parts)) if parts else "")
     return f"could be {' or '.join(names)}: " + gaps_text([r["when"] for r in comp.class_rules], chip_vals, s)
 

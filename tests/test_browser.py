@@ -174,3 +174,29 @@ def test_a_click_on_the_map_chooses_the_country(server, page):
     page.get_by_text("(nvidia-h20) → Singapore (SG)").first.wait_for(timeout=30_000)
     page.wait_for_timeout(1000)
     page.screenshot(path=str(ARTIFACTS / "app-map-clicked.png"))
+
+
+def test_embargoed_destinations_and_screening_in_the_real_browser(server, page):
+    # an L20 (below 3A090) to Iran: the Part 746 embargo, named with its citation, never green
+    page.goto(server + "/?scenario=us-2026-01&chip=nvidia-l20&dest=IR", wait_until="domcontentloaded")
+    verdict = page.get_by_text("(nvidia-l20) → Iran (IR)")
+    verdict.wait_for(timeout=60_000)
+    assert "DENIED" in verdict.inner_text()
+    page.get_by_text("746.7").first.wait_for(timeout=30_000)
+    page.wait_for_timeout(1000)
+    page.screenshot(path=str(ARTIFACTS / "app-matrix-embargo.png"))
+    # the same chip to France, with a party on the Entity List: denied, and the link carries it
+    page.goto(server + "/?scenario=us-2026-01&chip=nvidia-l20&dest=FR&el=listed", wait_until="domcontentloaded")
+    listed = page.get_by_text("(nvidia-l20) → France (FR)")
+    listed.wait_for(timeout=60_000)
+    assert "DENIED" in listed.inner_text()
+    page.get_by_text("744.11").first.wait_for(timeout=30_000)
+    page.wait_for_timeout(1000)
+    page.screenshot(path=str(ARTIFACTS / "app-matrix-entity-list.png"))
+    # the map paints the embargoed destinations as denied, not green
+    page.goto(server + "/?screen=Where+can+this+chip+go%3F&scenario=us-2026-01&chip=nvidia-l20&dest=IR",
+              wait_until="domcontentloaded")
+    page.get_by_text("destinations:").first.wait_for(timeout=60_000)
+    page.locator("[data-testid='stVegaLiteChart'] canvas, [data-testid='stVegaLiteChart'] svg").first.wait_for(timeout=60_000)
+    page.wait_for_timeout(1500)
+    page.screenshot(path=str(ARTIFACTS / "app-map-l20-embargo.png"))
