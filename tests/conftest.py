@@ -6,6 +6,7 @@ import csv
 import io
 
 import os
+from pathlib import Path
 
 import pytest
 from hypothesis import settings
@@ -46,3 +47,16 @@ def bundled():
     from sim import load_chips, with_metrics
 
     return with_metrics(load_chips()).set_index("chip_id", drop=False)
+
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+def run_app(**query):
+    """The app as a new visitor opening a link with these query parameters (AppTest, already run once)."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=90)
+    for k, v in query.items():
+        at.query_params[k] = v
+    return at.run()

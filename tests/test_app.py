@@ -1,19 +1,13 @@
 """The Streamlit app through streamlit.testing.v1.AppTest: every screen, edits, links, uploads."""
 
-from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
+from conftest import run_app
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 from ui.state import SCREENS
 
 
-def app(**query) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=90)
-    for k, v in query.items():
-        at.query_params[k] = v
-    return at.run()
+app = run_app
 
 
 def assert_clean(at) -> None:

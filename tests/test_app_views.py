@@ -4,20 +4,16 @@ exports that carry their provenance, compare/timeline that explain, uploads that
 import datetime as dt
 import io
 import re
-from pathlib import Path
 
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
+from conftest import run_app
 
 
-def app(**query) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=90)
-    for k, v in query.items():
-        at.query_params[k] = v
-    return at.run()
+
+app = run_app
 
 
 def clean(at) -> AppTest:

@@ -176,27 +176,30 @@ def test_a_click_on_the_map_chooses_the_country(server, page):
     page.screenshot(path=str(ARTIFACTS / "app-map-clicked.png"))
 
 
+def verdict_in_browser(page, url: str, heading: str, citation: str, shot: str) -> str:
+    """Open a link, wait for the verdict box and its citation, screenshot it; returns the verdict's heading text."""
+    page.goto(url, wait_until="domcontentloaded")
+    verdict = page.get_by_text(heading)
+    verdict.wait_for(timeout=60_000)
+    page.get_by_text(citation).first.wait_for(timeout=30_000)
+    page.wait_for_timeout(1000)
+    page.screenshot(path=str(ARTIFACTS / shot))
+    return verdict.inner_text()
+
+
 def test_embargoed_destinations_and_screening_in_the_real_browser(server, page):
     # an L20 (below 3A090) to Iran: the Part 746 embargo, named with its citation, never green
-    page.goto(server + "/?scenario=us-2026-01&chip=nvidia-l20&dest=IR", wait_until="domcontentloaded")
-    verdict = page.get_by_text("(nvidia-l20) → Iran (IR)")
-    verdict.wait_for(timeout=60_000)
-    assert "DENIED" in verdict.inner_text()
-    page.get_by_text("746.7").first.wait_for(timeout=30_000)
-    page.wait_for_timeout(1000)
-    page.screenshot(path=str(ARTIFACTS / "app-matrix-embargo.png"))
-    # the same chip to France, with a party on the Entity List: denied, and the link carries it
-    page.goto(server + "/?scenario=us-2026-01&chip=nvidia-l20&dest=FR&el=listed", wait_until="domcontentloaded")
-    listed = page.get_by_text("(nvidia-l20) → France (FR)")
-    listed.wait_for(timeout=60_000)
-    assert "DENIED" in listed.inner_text()
-    page.get_by_text("744.11").first.wait_for(timeout=30_000)
-    page.wait_for_timeout(1000)
-    page.screenshot(path=str(ARTIFACTS / "app-matrix-entity-list.png"))
-    # the map paints the embargoed destinations as denied, not green
+    assert "DENIED" in verdict_in_browser(page, server + "/?scenario=us-2026-01&chip=nvidia-l20&dest=IR",
+                                          "(nvidia-l20) → Iran (IR)", "746.7", "app-matrix-embargo.png")
+    # the same chip to France with a party on the Entity List: denied; the link carries the screening
+    assert "DENIED" in verdict_in_browser(page, server + "/?scenario=us-2026-01&chip=nvidia-l20&dest=FR&el=listed",
+                                          "(nvidia-l20) → France (FR)", "744.11", "app-matrix-entity-list.png")
+    # the map paints the embargoed destinations (Cuba, Iran, North Korea, Russia, Belarus, Crimea, DNR, LNR) denied
     page.goto(server + "/?screen=Where+can+this+chip+go%3F&scenario=us-2026-01&chip=nvidia-l20&dest=IR",
               wait_until="domcontentloaded")
-    page.get_by_text("destinations:").first.wait_for(timeout=60_000)
+    summary = page.get_by_text("destinations:").first
+    summary.wait_for(timeout=60_000)
+    assert int(re.search(r"(\d+) denied", summary.inner_text()).group(1)) >= 8
     page.locator("[data-testid='stVegaLiteChart'] canvas, [data-testid='stVegaLiteChart'] svg").first.wait_for(timeout=60_000)
     page.wait_for_timeout(1500)
     page.screenshot(path=str(ARTIFACTS / "app-map-l20-embargo.png"))

@@ -4,7 +4,6 @@ is a range of width zero, and Monte Carlo draws from the table's own ranges."""
 import math
 
 import numpy as np
-import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 

@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from sim.errors import ChipsimError
-from sim.sweep import OUTCOME_ORDER, plan_sweep, prepare, sweep
+from sim.sweep import plan_sweep, prepare, sweep
 from sim.sweep_io import CHUNK_ROWS, StderrProgress, SweepRows, expand_classes, iter_sweep, write_sweep
 
 DESTS = ["CN", "SA", "FR", "RU", "AE"]

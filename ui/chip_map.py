@@ -99,8 +99,8 @@ def render(state) -> None:
                        height=600)
     small = v[~v["id"].isin(drawn_ids())]
     unplaced = small[~small["destination"].isin(set(small_points()["iso2"]))]
-    st.caption(f"Click a country, or a dot for a small destination (Hong Kong, Macau, Singapore, ...), to choose it. "
-               f"Map: Natural Earth 1:110m, small destinations at their 1:10m centroid (public domain, via world-atlas). "
+    st.caption("Click a country, or a dot for a small destination (Hong Kong, Macau, Singapore, ...), to choose it. "
+               "Map: Natural Earth 1:110m, small destinations at their 1:10m centroid (public domain, via world-atlas). "
                + (f"Not on the map: {', '.join(f'{n} ({c})' for n, c in zip(unplaced['destination_name'], unplaced['destination']))}"
                   " — choose them in the table below." if len(unplaced) else ""))
     explanation_box(state, chip, dest)
