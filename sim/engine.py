@@ -173,16 +173,14 @@ def chip_facts(metrics: pd.DataFrame, chips: pd.DataFrame, ctx: Context):
     return m, out
 
 
-def make_facts(comp: Compiled, m: dict, flags: dict, dest: dict, hq: dict, params: dict, ctx: Context,
-               conventions: dict | None = None) -> Facts:
+def make_facts(comp: Compiled, m: dict, flags: dict, dest: dict, hq: dict, params: dict, ctx: Context) -> Facts:
     """The Facts predicates read, from prepared chip, destination and transaction facts."""
     low = {k: v for k, v in m.items() if not k.endswith(HI)}
     high = {k[: -len(HI)]: v for k, v in m.items() if k.endswith(HI)}
     return Facts(low, {k: v for k, v in flags.items() if k not in CHIP_TEXT and not k.startswith("_")}, dest, hq, params,
                  ctx.export,
                  comp.scenario.predicates, chip={k: flags[k] for k in CHIP_TEXT if k in flags}, party=ctx.party,
-                 metrics_hi=high,
-                 conventions=conventions if conventions is not None else flags.get("_conventions", {}))
+                 metrics_hi=high, conventions=flags.get("_conventions", {}))
 
 
 def _classify_once(comp: Compiled, facts: Facts, shape) -> np.ndarray:
@@ -205,7 +203,7 @@ def classify(comp: Compiled, facts: Facts, shape) -> np.ndarray:
     possible = _classify_once(comp, facts, shape)
     for name, thresholds in class_thresholds(comp).items():
         low, high = facts.metrics.get(name), facts.metrics_hi.get(name)
-        if high is None or not np.any(low != high):
+        if high is None or not np.any(low < high):  # only where some chip has a real range
             continue
         union = np.zeros(shape, dtype=np.int64)
         for point in split_points(low, high, [facts.params[t] for t in thresholds]):
