@@ -23,12 +23,11 @@ from .errors import ChipsimError
 from .metrics import RANGED_METRICS, compute_metrics
 from .predicates import HI, Facts, evaluate, leaves, split_points, uses
 from .reasons import INDET, NLR, NO_EXPORT, class_label, fill_params, verdict_text
-from .scenario import EXPORTS, NOT_CONTROLLED, SEVERITY, Scenario, period_warning, rule_in_force
+from .scenario import EXPORTS, NOT_AN_EXPORT, NOT_CONTROLLED, SEVERITY, Scenario, period_warning, rule_in_force
 
 INDET_SEVERITY = 9
 VERDICT_COLUMNS = ["chip_id", "destination", "destination_name", "classification", "outcome", "review_policy",
                    "exception", "rule", "citation", "conditions", "reason", "scenario", "as_of", "advisories", "warning"]
-NOT_AN_EXPORT = "not_an_export"  # destination set: a "destination" inside the exporting country is no export
 ENTITY_LIST = ("none", "listed", "fn1", "fn3", "fn4")
 
 

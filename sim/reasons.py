@@ -91,14 +91,19 @@ def explain_leaves(pred: dict, chip_vals: dict, scenario: Scenario, want: bool |
     return list(dict.fromkeys(out))
 
 
+def class_names(bits: int, classes: list[str]) -> list[str]:
+    """The classes a possible-class bit set holds, in rule order."""
+    return [c for i, c in enumerate(classes) if (bits >> i) & 1]
+
+
 def class_label(bits: int, classes: list[str]) -> str:
-    names = [c for i, c in enumerate(classes) if (bits >> i) & 1]
+    names = class_names(bits, classes)
     return names[0] if len(names) == 1 else "indeterminate (" + " or ".join(names) + ")"
 
 
 def class_reason(comp, bits: int, chip_vals: dict) -> str:
     s = comp.scenario
-    names = [c for i, c in enumerate(comp.classes) if (bits >> i) & 1]
+    names = class_names(bits, comp.classes)
     if len(names) == 1 and names[0] != NOT_CONTROLLED:
         rule = next(r for r in comp.class_rules if r["class"] == names[0]
                     and holds_metric_only(r["when"], chip_vals, s) is True)
@@ -146,8 +151,8 @@ def verdict_text(comp, d: int, bits: int, chip_vals: dict):
     """(outcome, review policy, exception, rule id, citation, reason, conditions) for one decision row."""
     s = comp.scenario
     why_class = class_reason(comp, bits, chip_vals)
+    names = class_names(bits, comp.classes)
     if d == INDET:
-        names = [c for i, c in enumerate(comp.classes) if (bits >> i) & 1]
         if NOT_CONTROLLED in names and not chip_vals.get("eccn") and len(names) == 1:
             return ("indeterminate", "", "", "indeterminate", s.citation,
                     f"{why_class}; its classification outside 3A090 (EAR99, 3A991, 4A994 or 5A992.c) is not in the "
@@ -159,7 +164,6 @@ def verdict_text(comp, d: int, bits: int, chip_vals: dict):
                 f"no export: the destination is inside the exporting country ({s.exporting_country}); "
                 "export controls do not apply to a sale within it", [])
     if d == NLR:
-        names = [c for i, c in enumerate(comp.classes) if (bits >> i) & 1]
         if names == [NOT_CONTROLLED]:
             return "allowed", "", "", "not-controlled", s.citation, why_class, []
         return ("allowed", "", "", "no-license-required", s.citation,

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import math
 
-from .destinations import ear_country, set_members
 import numpy as np
 
+from .conventions import DEFAULT_CONVENTIONS
+from .destinations import ear_country, set_members
 from .predicates import HI, eccn_match, leaves, names_match, split_points
-from .scenario import NOT_CONTROLLED, SEVERITY, Scenario, rule_in_force
+from .scenario import NOT_AN_EXPORT, NOT_CONTROLLED, SEVERITY, Scenario, rule_in_force
 
 INDETERMINATE = "indeterminate"
 
@@ -147,7 +148,7 @@ def possible_classes(scenario: Scenario, chip: dict, day) -> list[str]:
                 thresholds.setdefault(leaf["metric"], []).append(scenario.value(leaf["param"]))
     for name, limits in thresholds.items():
         low, high = chip.get(name, float("nan")), chip.get(name + HI, chip.get(name, float("nan")))
-        if not low != high or math.isnan(low) or math.isnan(high):
+        if math.isnan(low) or math.isnan(high) or low == high:  # a point: nothing to split
             continue
         union = set()
         for point in split_points(np.float64(low), np.float64(high), [np.float64(v) for v in dict.fromkeys(limits)]):
@@ -202,10 +203,10 @@ def decide(scenario: Scenario, chip: dict, dest: str, day, *, hq: str | None = N
     ear_dest = str(ear_country([dest])[0])
     ear_hq = ear_dest if hq is None else str(ear_country([hq])[0])
     sets = {name: set_members(spec, day) for name, spec in scenario.destination_sets.items()}
-    if ear_dest in sets.get("not_an_export", ()):
+    if ear_dest in sets.get(NOT_AN_EXPORT, ()):
         return "allowed", "no-export"
     pair = {"dest": ear_dest, "hq": ear_hq, "sets": sets, "export": export, "party": frozenset(party),
-            "conventions": {"is_informed_scope": "below-3a090", **(conventions or {})}}
+            "conventions": {"is_informed_scope": DEFAULT_CONVENTIONS.is_informed_scope, **(conventions or {})}}
     classes = possible_classes(scenario, chip, day)
     best = None
     for rules in scenario.chains.values():

@@ -42,6 +42,7 @@ PARTIES = ("entity_list", "entity_list_fn3", "entity_list_fdp", "military_end_us
 # readings the regulation leaves open that change a rule's reach, not a metric (sim/conventions.py)
 RULE_CONVENTIONS = {"is_informed_scope": ("below-3a090", "all")}
 LAYERS_DIR = RULES_DIR / "layers"
+NOT_AN_EXPORT = "not_an_export"  # destination set: a "destination" inside the exporting country is no export
 
 
 @dataclass(frozen=True)
