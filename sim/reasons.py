@@ -137,14 +137,22 @@ def gaps_text(preds, chip_vals: dict, scenario: Scenario, classes=None) -> str:
                 continue
             value = chip_vals.get(leaf["metric"], float("nan"))
             if value != value:
-                unknown.append(METRIC_LABEL[leaf["metric"]])
+                unknown.append(_unknown_label(leaf["metric"], chip_vals))
             else:
                 straddles.append(leaf_text(leaf, value, scenario.value(leaf["param"]), None,
                                            chip_vals.get(leaf["metric"] + HI, value)))
     parts = list(dict.fromkeys(straddles))
     if unknown:
         parts.append(", ".join(dict.fromkeys(unknown)) + " unknown")
-    return "; ".join(parts) or "a figure not in the table"
+    return "; ".join(parts)
+
+
+def _unknown_label(metric: str, chip_vals: dict) -> str:
+    """An unknown metric's name, with the missing input where one figure explains it: PD is unknown
+    for a chip with a TPP only because no die area (or no non-planar flag) is in the table."""
+    if metric == "pd" and chip_vals.get("tpp", float("nan")) == chip_vals.get("tpp", float("nan")):
+        return "die area (for PD)"
+    return METRIC_LABEL[metric]
 
 
 def verdict_text(comp, d: int, bits: int, chip_vals: dict):
@@ -157,7 +165,8 @@ def verdict_text(comp, d: int, bits: int, chip_vals: dict):
             return ("indeterminate", "", "", "indeterminate", s.citation,
                     f"{why_class}; its classification outside 3A090 (EAR99, 3A991, 4A994 or 5A992.c) is not in the "
                     "table (eccn_below_3a090), and the outcome here depends on it", [])
-        gaps = gaps_text([r["when"] for _, rules in comp.chains.items() for _, r in rules], chip_vals, s, names)
+        gaps = (gaps_text([r["when"] for _, rules in comp.chains.items() for _, r in rules], chip_vals, s, names)
+                or "which of these classes applies")
         return ("indeterminate", "", "", "indeterminate", s.citation, f"{why_class}; the outcome depends on: {gaps}", [])
     if d == NO_EXPORT:
         return ("allowed", "", "", "no-export", "15 CFR 772.1 ('export', 'United States')",

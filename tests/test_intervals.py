@@ -56,6 +56,16 @@ def test_a_threshold_inside_the_range_is_indeterminate_and_says_so():
     assert "straddles 5.92" in v["reason"] and "PD 5.12–6.77" in v["reason"]
 
 
+def test_an_open_class_names_the_missing_die_area_and_what_depends_on_it():
+    # TPP 3,040 with no die area: 3A090.b.1 needs PD >= 1.6, so the class is open; nothing else is
+    t = chip(fp16_bf16_tflops=190, dram_bw_gbps=820, io_bw_gbps=384)
+    v = evaluate("us-2026-01", table=t, destinations=["CN"]).iloc[0]
+    assert v["outcome"] == "indeterminate"
+    assert "die area (for PD) unknown" in v["reason"]
+    assert v["reason"].endswith("the outcome depends on: which of these classes applies")
+    assert "not in the table" not in v["reason"]
+
+
 def test_a_range_clear_of_every_threshold_gives_the_point_answer():
     ranged = chip(fp8_tflops_low=2500, fp8_tflops_high=2600, die_area_mm2=800)
     point = chip(fp8_tflops=2550, die_area_mm2=800)
