@@ -246,6 +246,10 @@ RETICLE = 26 * 33  # ASML exposure field, mm2 per die
     ("huawei-ascend-910c", 2),    # Huawei CANN HCCL guide: each Atlas A3 NPU = 2 Devices, i.e. two dies
     ("aws-trainium3", 2),         # Tom's Hardware (re:Invent 2025): 'a dual-chiplet AI accelerator'
     ("meta-mtia-400", 5),         # heise online (2026-03): 'a total of five chiplets plus four memory stacks'
+    # fourth pass (2026-11-28)
+    ("microsoft-maia-200", 1),    # Microsoft arXiv:2608.24664: 'near-reticle-sized monolithic die, 26x33 mm'
+    ("meta-mtia-450", 5),         # SixRackUnits newsletter (Meta figures): 2 compute + 2 network + 1 SoC chiplets
+    ("meta-mtia-500", 7),         # SiliconANGLE: four compute chiplets; newsletter: + 2 network + 1 SoC
 ])
 def test_reticle_bounds_use_the_published_die_count(table, chip_id, dies):
     r = row(table, chip_id)
@@ -289,3 +293,22 @@ def test_third_pass_sources_are_named(raw):
         assert address in raw.at[chip_id, "sources"], chip_id
         assert "asml.com" in raw.at[chip_id, "sources"], chip_id
         assert raw.at[chip_id, "confidence"] == "estimate", chip_id
+
+
+# --- issue 9, fourth pass (2026-11-28): a bound derived from primary premises settles a verdict -----
+
+def test_h800_pcie_dram_bound_follows_from_gh100_stacks_and_the_hbm3_standard(table):
+    # NVIDIA H100 whitepaper: GH100 carries at most 6 HBM3/HBM2e stacks. JEDEC JESD238 (2022): HBM3 tops
+    # out at 6.4 Gb/s per pin = 819.2 GB/s per stack. HBM3E volume production began 2024, after the card.
+    stacks, per_stack = 6, 6.4 * 1024 / 8
+    r = row(table, "nvidia-h800-pcie")
+    assert pd.isna(r.dram_bw_gbps)  # no citable point value
+    assert r.dram_bw_gbps_high == pytest.approx(stacks * per_stack)
+
+
+def test_h800_pcie_to_china_is_case_by_case_under_the_january_2026_rule():
+    # TPP 12,104 (datasheet FP8 3,026 sparse / 2 x 8) < 21,000 and DRAM <= 4,915 < 6,500 GB/s: 91 FR 1684
+    from sim.api import evaluate
+    v = evaluate("us-2026-01", chips=["nvidia-h800-pcie"], destinations=["CN"]).iloc[0]
+    assert (v["outcome"], v["rule"]) == ("license", "rlp-2026-case-by-case")
+    assert "DRAM ≤ 4,915 GB/s < 6,500 GB/s" in v["reason"]
