@@ -319,3 +319,19 @@ def test_every_acronym_the_rules_show_is_in_the_glossary():
                     missing.setdefault(word, s.id)
     assert not missing, f"add these to sim/glossary.py: {missing}"
     assert lookup("NAC").citation and lookup("D:5").expansion.startswith("Country Group D:5")
+
+
+def test_the_pd_plane_axis_reaches_every_chip_known_only_by_a_lower_bound():
+    # Maia 200 is one monolithic die (<= 858 mm²), so PD >= 46.6: its bar starts above the old fixed
+    # 40 TPP/mm² axis top and would have been drawn out of sight
+    from sim import load_chips
+    from sim.api import evaluate
+    from sim.metrics import with_metrics
+    from ui.charts import chip_points, linear_top
+    metrics = with_metrics(load_chips())
+    points, _ = chip_points(metrics, evaluate("us-2026-01", destinations=["CN"]), "tpp", "pd")
+    top = linear_top(points, "pd", 40.0)
+    lows = points.loc[points["ranged"], "y_low"]
+    assert (lows < top).all() and (points["pd"].dropna() < top).all()
+    assert "microsoft-maia-200" in set(points.loc[points["ranged"], "chip_id"])
+    assert lows.max() > 40.0  # the case that needed the fix is in the bundled table

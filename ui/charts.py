@@ -295,6 +295,14 @@ def sweep_chart(runs: pd.DataFrame, counts: pd.DataFrame, flips: pd.DataFrame, o
     return top, bottom
 
 
+def linear_top(points: pd.DataFrame, y: str, floor: float) -> float:
+    """Top of a linear y axis that shows every plotted chip: its point, or the low end of its range bar
+    (a chip known only as "PD ≥ 46.6" would otherwise sit above the axis, out of sight)."""
+    ends = [points[y]] + ([points["y_low"]] if "y_low" in points else [])
+    top = pd.concat(ends).dropna().max() if len(points) else float("nan")
+    return max(floor, float(top) * 1.1) if top == top else floor
+
+
 def log_domain(values, lo_default: float, hi_default: float) -> tuple[float, float]:
     v = pd.Series(values, dtype=float).dropna()
     v = v[v > 0]
