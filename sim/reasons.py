@@ -137,22 +137,21 @@ def gaps_text(preds, chip_vals: dict, scenario: Scenario, classes=None) -> str:
                 continue
             value = chip_vals.get(leaf["metric"], float("nan"))
             if value != value:
-                unknown.append(_unknown_label(leaf["metric"], chip_vals))
+                unknown.append(METRIC_LABEL[leaf["metric"]])
             else:
                 straddles.append(leaf_text(leaf, value, scenario.value(leaf["param"]), None,
                                            chip_vals.get(leaf["metric"] + HI, value)))
     parts = list(dict.fromkeys(straddles))
     if unknown:
-        parts.append(", ".join(dict.fromkeys(unknown)) + " unknown")
+        parts.append(", ".join(dict.fromkeys(unknown)) + " unknown" + _why_pd_unknown(unknown, chip_vals))
     return "; ".join(parts)
 
 
-def _unknown_label(metric: str, chip_vals: dict) -> str:
-    """An unknown metric's name, with the missing input where one figure explains it: PD is unknown
-    for a chip with a TPP only because no die area (or no non-planar flag) is in the table."""
-    if metric == "pd" and chip_vals.get("tpp", float("nan")) == chip_vals.get("tpp", float("nan")):
-        return "die area (for PD)"
-    return METRIC_LABEL[metric]
+def _why_pd_unknown(unknown: list[str], chip_vals: dict) -> str:
+    """The missing input behind an unknown PD: with a TPP known, only the die area (or the non-planar
+    flag that makes it applicable) can be missing."""
+    tpp = chip_vals.get("tpp", float("nan"))
+    return " (no applicable die area in the table)" if "PD" in unknown and tpp == tpp else ""
 
 
 def verdict_text(comp, d: int, bits: int, chip_vals: dict):

@@ -61,7 +61,7 @@ def test_an_open_class_names_the_missing_die_area_and_what_depends_on_it():
     t = chip(fp16_bf16_tflops=190, dram_bw_gbps=820, io_bw_gbps=384)
     v = evaluate("us-2026-01", table=t, destinations=["CN"]).iloc[0]
     assert v["outcome"] == "indeterminate"
-    assert "die area (for PD) unknown" in v["reason"]
+    assert "PD unknown (no applicable die area in the table)" in v["reason"]
     assert v["reason"].endswith("the outcome depends on: which of these classes applies")
     assert "not in the table" not in v["reason"]
 
