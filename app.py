@@ -6,10 +6,19 @@ Thin on purpose: navigation and shared state only; screens live in ui/, rules in
 import streamlit as st
 
 from sim.errors import ChipsimError
-
-from ui import (chip_map, compare, data_screen, glossary_screen, matrix, method, planes, sidebar, sweep_screen,
-                timeline_screen, view)
-from ui.state import write_url
+from ui import (
+    chip_map,
+    compare,
+    data_screen,
+    glossary_screen,
+    matrix,
+    method,
+    planes,
+    sidebar,
+    sweep_screen,
+    timeline_screen,
+)
+from ui.state import load_view, write_url
 
 st.set_page_config(page_title="chipsim — AI chip export controls", layout="wide")
 
@@ -26,7 +35,7 @@ SCREENS = {
     "Glossary": glossary_screen.render,
 }
 
-for warning in view.load():
+for warning in load_view():
     st.warning(warning)
 state = sidebar.render()
 try:

@@ -1,12 +1,15 @@
 """chipsim: may chip Y go to destination Z under rule scenario X, and why?
 
-The public Python API; the CLI (`chipsim`) and the Streamlit app run on the same functions.
+The package facade: the few names most scripts need. `sim.api` is the one Python entry point for verdicts;
+the CLI (`chipsim`) and the Streamlit app run on the same functions. Layers, lowest first: `data` -> `rules`
+-> `engine` -> `api` -> `analysis` -> `report` -> `cli` (and the app's `ui`); see README "How the code is laid out".
 """
 
-from .chips import load_chips, parse_chips, validate_file
-from .conventions import DEFAULT_CONVENTIONS, MetricConventions
+from .data.chips import load_chips, parse_chips, validate_file
+from .engine.metrics import compute_metrics, with_metrics
 from .errors import ChipsimError, Problem, ValidationError
-from .metrics import compute_metrics, with_metrics
+from .rules.conventions import DEFAULT_CONVENTIONS, MetricConventions
+from .version import __version__
 
 __all__ = [
     "ChipsimError",
@@ -14,10 +17,10 @@ __all__ = [
     "MetricConventions",
     "Problem",
     "ValidationError",
+    "__version__",
     "compute_metrics",
     "load_chips",
     "parse_chips",
     "validate_file",
     "with_metrics",
 ]
-__version__ = "0.1.0"

@@ -10,15 +10,15 @@ import datetime as dt
 
 import pandas as pd
 
-from . import destinations as dest_mod
-from .chips import load_chips
-from .conventions import DEFAULT_CONVENTIONS, MetricConventions
-from .engine import Context, compile_scenario, verdicts
+from .data import destinations as dest_mod
+from .data.chips import load_chips
+from .engine.metrics import compute_metrics
+from .engine.reference import chip_record, holds, possible_classes
+from .engine.vectorised import Context, compile_scenario, verdicts
 from .errors import unknown_name
-from .metrics import compute_metrics
-from .predicates import leaves
-from .reference import chip_record, holds, possible_classes
-from .scenario import Scenario, all_presets, in_force_on, load_scenario, rule_in_force
+from .rules.conventions import DEFAULT_CONVENTIONS, MetricConventions
+from .rules.predicates import leaves
+from .rules.scenario import Scenario, all_presets, in_force_on, load_scenario, rule_in_force
 
 TIMELINE_START = dt.date(2022, 10, 7)
 

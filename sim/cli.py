@@ -10,12 +10,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import chips as chips_mod
-from .conventions import MetricConventions
+from .data import chips as chips_mod
+from .data.schema import COLUMNS
+from .engine.metrics import with_metrics
 from .errors import ChipsimError, ValidationError
-from .metrics import with_metrics
-from .output import FORMATS, write_frame
-from .schema import COLUMNS
+from .report.output import FORMATS, write_frame
+from .rules.conventions import MetricConventions
 
 
 class _Parser(argparse.ArgumentParser):
@@ -82,7 +82,7 @@ def cmd_schema(args) -> int:
 
 
 def cmd_import_epoch(args) -> int:
-    from .epoch_import import convert_epoch
+    from .data.epoch_import import convert_epoch
 
     path = Path(args.file)
     try:
@@ -136,11 +136,11 @@ def _add_selection(p: argparse.ArgumentParser) -> None:
 
 
 def context_from(args):
-    from .engine import Context
+    from .engine.vectorised import Context
 
     hq = None
     if args.hq:
-        from .destinations import resolve_destinations
+        from .data.destinations import resolve_destinations
 
         hq = resolve_destinations([args.hq])[0]
     export = "reexport" if args.reexport else "transfer" if getattr(args, "transfer", False) else "us"
@@ -152,8 +152,8 @@ def context_from(args):
 def scenario_from(args):
     """The scenario and date asked for; a preset evaluated outside its period still runs, with a warning."""
     from .api import resolve_scenario
-    from .destinations import parse_date
-    from .scenario import parse_assignments, period_warning
+    from .data.destinations import parse_date
+    from .rules.scenario import parse_assignments, period_warning
 
     as_of = parse_date(args.as_of, "--as-of") if args.as_of else None
     s = resolve_scenario(args.scenario, as_of, parse_assignments(args.set))
@@ -170,7 +170,7 @@ def scenario_from(args):
 def cmd_scenarios(args) -> int:
     import pandas as pd
 
-    from .scenario import all_presets, superseded_by
+    from .rules.scenario import all_presets, superseded_by
 
     rows = [{"id": s.id, "effective": s.effective.isoformat(), "status": s.status_label, "extends": s.extends or "",
              "enforced_series": s.series == "us-enforced", "superseded": getattr(superseded_by(s), "effective", ""),
@@ -183,7 +183,7 @@ def cmd_scenarios(args) -> int:
 def cmd_scenario_show(args) -> int:
     import pandas as pd
 
-    from .scenario import load_scenario
+    from .rules.scenario import load_scenario
 
     s = load_scenario(args.id)
     if args.format == "table":
@@ -198,7 +198,7 @@ def cmd_scenario_show(args) -> int:
 
 
 def cmd_evaluate(args) -> int:
-    from .engine import verdicts
+    from .engine.vectorised import verdicts
 
     s, as_of = scenario_from(args)
     from .api import select_chips
@@ -223,7 +223,7 @@ def cmd_explain(args) -> int:
 
 def cmd_diff(args) -> int:
     from .api import diff
-    from .destinations import parse_date
+    from .data.destinations import parse_date
 
     as_of = parse_date(args.as_of, "--as-of") if args.as_of else None
     changed, counts = diff(args.from_id, args.to_id, chips=args.chip, destinations=args.dest, as_of_from=as_of,
@@ -298,7 +298,7 @@ def _register_rules(sub) -> None:
 
 def _range(spec: str, what: str):
     """NAME=LOW:HIGH into (NAME, (low, high)); bounds must be finite, and a chip figure's within what
-    the chip table accepts (sim.chips.upper_limit)."""
+    the chip table accepts (sim.data.chips.upper_limit)."""
     import math
 
     name, sep, rhs = spec.partition("=")
@@ -322,8 +322,8 @@ def _range(spec: str, what: str):
 def cmd_sweep(args) -> int:
     import signal
 
-    from .sweep import check_points, parse_vary, plan_sweep, prepare, sweep
-    from .sweep_io import StderrProgress, SweepRows, output_kind, write_sweep
+    from .analysis.sweep import check_points, parse_vary, plan_sweep, prepare, sweep
+    from .analysis.sweep_io import StderrProgress, SweepRows, output_kind, write_sweep
 
     s, as_of = scenario_from(args)
     vary = dict(parse_vary(v, s) for v in args.vary)
@@ -361,7 +361,7 @@ def cmd_sweep(args) -> int:
             print(f"wrote {info['rows']:,} rows ({info['points']:,} points, {info['evaluated_points']:,} evaluated) to {where}",
                   file=sys.stderr)
     if args.plot:
-        from .plots import png_bytes, sweep_figure, sweep_map_figure
+        from .report.plots import png_bytes, sweep_figure, sweep_map_figure
 
         dest = prep.codes[0]
         names = list(vary)
@@ -385,7 +385,7 @@ def _terminate(signum, frame):
 
 
 def cmd_margins(args) -> int:
-    from .sweep import margin_sentences, margins
+    from .analysis.sweep import margin_sentences, margins
 
     s, as_of = scenario_from(args)
     frame = margins(s, args.chip_id, args.dest, as_of=as_of, ctx=context_from(args), conv=conventions_from(args),
@@ -399,7 +399,7 @@ def cmd_margins(args) -> int:
 
 
 def cmd_best(args) -> int:
-    from .sweep import best, frontier, parse_vary
+    from .analysis.sweep import best, frontier, parse_vary
 
     s, as_of = scenario_from(args)
     kw = dict(metric=args.metric, as_of=as_of, ctx=context_from(args), conv=conventions_from(args), table=table_from(args))
@@ -413,7 +413,7 @@ def cmd_best(args) -> int:
 
 
 def cmd_allocate(args) -> int:
-    from .sweep import allocation, parse_mix
+    from .analysis.sweep import allocation, parse_mix
 
     s, as_of = scenario_from(args)
     frame = allocation(s, args.dest, budget=args.budget, mix=parse_mix(args.mix), as_of=as_of, ctx=context_from(args),
@@ -427,7 +427,7 @@ def cmd_allocate(args) -> int:
 
 
 def cmd_montecarlo(args) -> int:
-    from .montecarlo import monte_carlo
+    from .analysis.montecarlo import monte_carlo
 
     s, as_of = scenario_from(args)
     params = dict(_range(r, "--range") for r in args.range)
@@ -446,9 +446,9 @@ def cmd_montecarlo(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    from .bench import run
-
     import json
+
+    from .analysis.bench import run
 
     stream = {"grid": (1000, 100)} if args.quick else None
     result = run(repeats=args.repeats, stream=stream)

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
-
 import os
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
 
-from sim.schema import COLUMNS
+from sim.data.schema import COLUMNS
 
 # CI runs the property tests on a fixed, reproducible set of examples; local runs explore new ones.
 settings.register_profile("ci", derandomize=True, print_blob=True)

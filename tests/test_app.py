@@ -6,7 +6,6 @@ from conftest import run_app
 
 from ui.state import SCREENS
 
-
 app = run_app
 
 

@@ -1,4 +1,4 @@
-"""sim/provenance.py on its own (the app and, later, the CLI share it): names, CSV bytes, figure metadata."""
+"""sim/report/provenance.py on its own (the app and, later, the CLI share it): names, CSV bytes, figure metadata."""
 
 import datetime as dt
 import io
@@ -6,9 +6,17 @@ import io
 import pandas as pd
 
 from sim import load_chips, with_metrics
-from sim.engine import verdicts
-from sim.provenance import bundled_table_label, csv_bytes, describe, figure_bytes, table_label, toml_header, verdict_table
-from sim.scenario import load_scenario
+from sim.engine.vectorised import verdicts
+from sim.report.provenance import (
+    bundled_table_label,
+    csv_bytes,
+    describe,
+    figure_bytes,
+    table_label,
+    toml_header,
+    verdict_table,
+)
+from sim.rules.scenario import load_scenario
 
 
 def test_an_unedited_preset_is_named_as_such():

@@ -7,11 +7,8 @@ import re
 
 import pandas as pd
 import pytest
-from streamlit.testing.v1 import AppTest
-
 from conftest import run_app
-
-
+from streamlit.testing.v1 import AppTest
 
 app = run_app
 
@@ -176,7 +173,7 @@ def test_the_verdict_reads_as_a_sentence():
 
 
 def test_method_page_says_what_the_engine_counts():
-    from sim.conventions import DEFAULT_CONVENTIONS
+    from sim.rules.conventions import DEFAULT_CONVENTIONS
 
     at = clean(app(screen="Method"))
     page = texts(at)
@@ -221,7 +218,7 @@ def test_the_matrix_csv_names_the_edited_scenario_and_carries_chip_figures():
 
 
 def test_the_edited_scenario_file_carries_its_provenance_and_still_loads(tmp_path):
-    from sim.scenario import load_scenario
+    from sim.rules.scenario import load_scenario
 
     at = app(scenario="us-2023-11", as_of="2024-06-01")
     at.session_state["_capture_downloads"] = True
@@ -286,7 +283,7 @@ def test_an_upload_says_what_it_added_and_may_replace_a_bundled_chip():
 
 
 def test_the_regions_are_read_from_the_rules_and_move_with_an_edit():
-    from sim.scenario import load_scenario
+    from sim.rules.scenario import load_scenario
     from ui.charts import regions
 
     s = load_scenario("us-2023-11")
@@ -303,8 +300,8 @@ def test_the_regions_are_read_from_the_rules_and_move_with_an_edit():
 
 def test_every_acronym_the_rules_show_is_in_the_glossary():
     """Titles, notes, exceptions, condition texts, destination labels and parameter families of every preset."""
-    from sim.glossary import acronyms_in, lookup
-    from sim.scenario import all_presets
+    from sim.rules.glossary import acronyms_in, lookup
+    from sim.rules.scenario import all_presets
 
     missing = {}
     for s in all_presets():
@@ -317,7 +314,7 @@ def test_every_acronym_the_rules_show_is_in_the_glossary():
             for word in acronyms_in(text):
                 if lookup(word) is None:
                     missing.setdefault(word, s.id)
-    assert not missing, f"add these to sim/glossary.py: {missing}"
+    assert not missing, f"add these to sim/rules/glossary.py: {missing}"
     assert lookup("NAC").citation and lookup("D:5").expansion.startswith("Country Group D:5")
 
 
@@ -326,7 +323,7 @@ def test_the_pd_plane_axis_reaches_every_chip_known_only_by_a_lower_bound():
     # 40 TPP/mm² axis top and would have been drawn out of sight
     from sim import load_chips
     from sim.api import evaluate
-    from sim.metrics import with_metrics
+    from sim.engine.metrics import with_metrics
     from ui.charts import chip_points, linear_top
     metrics = with_metrics(load_chips())
     points, _ = chip_points(metrics, evaluate("us-2026-01", destinations=["CN"]), "tpp", "pd")

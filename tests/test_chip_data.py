@@ -9,10 +9,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.chips import BUNDLED_CHIPS, load_chips
-from sim.conventions import MetricConventions
-from sim.metrics import compute_metrics
-from sim.schema import RANGE_BASES
+from sim.data.chips import BUNDLED_CHIPS, load_chips
+from sim.data.schema import RANGE_BASES
+from sim.engine.metrics import compute_metrics
+from sim.rules.conventions import MetricConventions
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -93,7 +93,7 @@ def test_malformed_scenario_file_names_its_line(tmp_path):
 
 
 def test_downloaded_overlay_is_a_scenario_the_cli_accepts(tmp_path):
-    from sim.scenario import load_scenario, overlay_toml
+    from sim.rules.scenario import load_scenario, overlay_toml
 
     f = tmp_path / "edited.toml"
     f.write_text(overlay_toml(load_scenario("us-2023-11"), {"3A090.a.1.tpp": 2300}, sid="mine"))
@@ -122,7 +122,7 @@ def test_overlay_cycles_are_a_clear_error(tmp_path):
 
 
 def test_overlay_of_an_overlay_keeps_the_preset_value(tmp_path):
-    from sim.scenario import load_scenario
+    from sim.rules.scenario import load_scenario
 
     a, b = tmp_path / "a.toml", tmp_path / "b.toml"
     a.write_text('id = "a"\nextends = "us-2023-11"\n[parameters]\n"3A090.a.1.tpp" = 4000\n')

@@ -6,8 +6,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import HEADER, chip_csv
+
 from sim import ValidationError, parse_chips
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -31,7 +31,7 @@ def problems_of(data, name="t.csv"):
 
 
 # ---------------------------------------------------------------------------------------------
-# chip tables: validate, --chips FILE and the app's upload all go through sim.chips.parse_chips
+# chip tables: validate, --chips FILE and the app's upload all go through sim.data.chips.parse_chips
 
 def test_a_header_only_table_has_no_chips(tmp_path):
     empty = tmp_path / "empty.csv"
@@ -139,7 +139,7 @@ def test_a_bad_upload_in_the_app_keeps_the_chips_already_added():
 
 
 # ---------------------------------------------------------------------------------------------
-# scenario files (loading is sim/scenario.py)
+# scenario files (loading is sim/rules/scenario.py)
 
 def test_a_10000_deep_extends_chain_is_refused_cleanly(tmp_path):
     for i in range(10_000):
@@ -186,13 +186,13 @@ def test_a_1_mb_extends_value_is_refused_cleanly(tmp_path):
 @pytest.fixture
 def no_work(monkeypatch):
     """Any sign of work (reading chips, preparing, grouping) fails the test."""
+    import sim.analysis.sweep
     import sim.cli
-    import sim.sweep
 
     def boom(*args, **kwargs):
         raise AssertionError("work started before the size was checked")
 
-    for module, name in ((sim.sweep, "prepare"), (sim.sweep, "representatives"), (sim.cli, "table_from")):
+    for module, name in ((sim.analysis.sweep, "prepare"), (sim.analysis.sweep, "representatives"), (sim.cli, "table_from")):
         monkeypatch.setattr(module, name, boom)
 
 
@@ -215,8 +215,8 @@ def test_a_billion_point_sweep_is_refused_before_any_work(no_work, capsys, varie
 def test_the_python_api_refuses_a_billion_points_before_any_work(no_work):
     import numpy as np
 
+    from sim.analysis.sweep import plan_sweep, sweep
     from sim.errors import ChipsimError
-    from sim.sweep import plan_sweep, sweep
 
     vary = {"3A090.a.1.tpp": np.linspace(1, 2, 100_000), "3A090.a.2.pd": np.linspace(1, 2, 10_000)}
     for call in (lambda: sweep("us-2023-11", vary), lambda: plan_sweep("us-2023-11", vary)):

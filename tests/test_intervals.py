@@ -5,17 +5,18 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from conftest import chip_csv
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from sim import load_chips, parse_chips
+from sim.analysis.montecarlo import monte_carlo
 from sim.api import evaluate
-from sim.engine import outcome_matrix
-from sim.metrics import compute_metrics
-from sim.montecarlo import monte_carlo
-from sim.predicates import compare_interval
-from sim.reference import _compare, chip_record, decide
-from sim.scenario import load_scenario, preset_ids
-from conftest import chip_csv
+from sim.engine.metrics import compute_metrics
+from sim.engine.reference import _compare, chip_record, decide
+from sim.engine.vectorised import outcome_matrix
+from sim.rules.predicates import compare_interval
+from sim.rules.scenario import load_scenario, preset_ids
 
 DESTS = ["CN", "MY", "FR", "SA", "IR", "US"]
 
@@ -135,7 +136,7 @@ def test_sweeps_stay_exact_for_ranged_chips():
     # PD 2-4 straddles both PD thresholds: where 3A090.a.2.pd falls against 3A090.b.2.pd (3.2) inside
     # that range changes the chip's possible classes ({a, not controlled} below, {a, b, not controlled}
     # above), so a sweep must not group 3.0 with 3.3 although no chip figure lies between them
-    from sim.sweep import prepare, representatives, sweep
+    from sim.analysis.sweep import prepare, representatives, sweep
 
     t = chip(fp16_bf16_tflops=125, die_area_mm2_low=500, die_area_mm2_high=1000)  # TPP 2,000
     s = load_scenario("us-2023-11")

@@ -6,13 +6,13 @@ import subprocess
 import sys
 
 import pytest
+from conftest import chip_csv
 
 from sim import parse_chips
 from sim.api import evaluate, explain
-from sim.conventions import MetricConventions
-from sim.engine import Context
-from sim.scenario import load_scenario, period_warning
-from conftest import chip_csv
+from sim.engine.vectorised import Context
+from sim.rules.conventions import MetricConventions
+from sim.rules.scenario import load_scenario, period_warning
 
 
 def verdict(scenario, chip, dest, **kw):

@@ -4,9 +4,9 @@ import math
 
 import numpy as np
 import pytest
+from conftest import chip_csv
 
 from sim import MetricConventions, compute_metrics, parse_chips
-from conftest import chip_csv
 
 
 def metrics_of(conv=MetricConventions(), **figures):

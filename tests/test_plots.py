@@ -5,9 +5,9 @@ import json
 import pytest
 
 from sim import load_chips, with_metrics
-from sim.destinations import DATA
-from sim.plots import png_bytes, tpp_dram_figure, tpp_pd_figure, world_map_figure
-from sim.scenario import load_scenario, preset_ids
+from sim.data.destinations import DATA
+from sim.report.plots import png_bytes, tpp_dram_figure, tpp_pd_figure, world_map_figure
+from sim.rules.scenario import load_scenario, preset_ids
 
 
 def legend_text(fig):

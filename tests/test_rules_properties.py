@@ -1,20 +1,21 @@
 """Laws the engine must keep: stricter never allows more; a no-op overlay changes nothing;
 the vectorised engine agrees with the plain scalar evaluator."""
 
-import pandas as pd
-import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
-
 from dataclasses import replace
 
-from sim import load_chips, parse_chips
-from sim.conventions import MetricConventions
-from sim.destinations import countries
-from sim.engine import Context, outcome_matrix, verdicts
-from sim.metrics import compute_metrics
-from sim.reference import chip_record, decide
-from sim.scenario import load_scenario, preset_ids
+import pandas as pd
+import pytest
 from conftest import chip_csv
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sim import load_chips, parse_chips
+from sim.data.destinations import countries
+from sim.engine.metrics import compute_metrics
+from sim.engine.reference import chip_record, decide
+from sim.engine.vectorised import Context, outcome_matrix, verdicts
+from sim.rules.conventions import MetricConventions
+from sim.rules.scenario import load_scenario, preset_ids
 
 RANK = {"allowed": 0, "exception": 1, "license": 2, "denied": 3}
 ALL_DEST = list(countries().index)

@@ -3,7 +3,7 @@
 import pytest
 
 from sim.api import evaluate, timeline
-from sim.scenario import load_scenario, in_force_on
+from sim.rules.scenario import in_force_on, load_scenario
 
 
 def verdict(scenario, chip, dest, **kw):
@@ -74,7 +74,7 @@ def test_jan_2026_policy_h200_and_mi325x_case_by_case_b200_denied():
         assert "third-party testing" in v["conditions"]
     assert verdict("us-2026-01", "nvidia-b200", "CN")["outcome"] == "denied"
     # reexports keep the presumption of denial
-    from sim.engine import Context
+    from sim.engine.vectorised import Context
 
     assert verdict("us-2026-01", "nvidia-h200-sxm", "CN", ctx=Context(export="reexport"))["outcome"] == "denied"
 
@@ -85,7 +85,7 @@ def test_sec232_band_is_flagged_as_a_condition():
 
 
 def test_headquarters_rule_reaches_a5_countries():
-    from sim.engine import Context
+    from sim.engine.vectorised import Context
 
     v = verdict("us-2023-11", "nvidia-h100-sxm", "DE", ctx=Context(hq="CN"))
     assert (v["outcome"], v["rule"]) == ("license", "hq-d5-macau")
@@ -114,7 +114,7 @@ def test_ai_diffusion_tiers():
     assert verdict("us-2025-01-aid", "nvidia-h100-sxm", "JP")["exception"] == "AIA"
     br = verdict("us-2025-01-aid", "nvidia-h100-sxm", "BR")
     assert (br["outcome"], br["exception"]) == ("exception", "LPP")
-    from sim.engine import Context
+    from sim.engine.vectorised import Context
 
     big = verdict("us-2025-01-aid", "nvidia-h100-sxm", "BR", ctx=Context(quantity=10_000))
     assert big["outcome"] == "license" and "allocation" in big["conditions"]
@@ -125,8 +125,9 @@ def test_ai_diffusion_tiers():
 
 def test_missing_figure_gives_indeterminate_only_where_it_matters():
     # TPU v4's figures with its die area left out: PD decides China, nothing decides France
-    from sim import parse_chips
     from conftest import chip_csv
+
+    from sim import parse_chips
 
     table = parse_chips(chip_csv({"chip_id": "v4-no-die", "fp16_bf16_tflops": 275, "int8_tops": 275,
                                   "dram_bw_gbps": 1200, "io_bw_gbps": 300, "non_planar": "true"}), name="t")
@@ -157,8 +158,9 @@ def test_timeline_h20_china():
 
 
 def test_hbm_stacks_are_3a090c_from_december_2024():
-    from sim import parse_chips
     from conftest import chip_csv
+
+    from sim import parse_chips
 
     stacks = parse_chips(chip_csv({"chip_id": "hbm-mid", "item_type": "hbm", "memory_bw_density_gbps_mm2": 2.5},
                                   {"chip_id": "hbm-fast", "item_type": "hbm", "memory_bw_density_gbps_mm2": 4.0},

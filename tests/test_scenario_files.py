@@ -3,11 +3,12 @@
 import random
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from sim import ChipsimError, load_chips
-from sim.engine import outcome_matrix
-from sim.scenario import RULES_DIR, load_scenario, preset_ids
+from sim.engine.vectorised import outcome_matrix
+from sim.rules.scenario import RULES_DIR, load_scenario, preset_ids
 
 SOURCES = {pid: (RULES_DIR / f"{pid}.toml").read_text() for pid in preset_ids()}
 JUNK = ["", "x = 1", "[parameters]", '"3A090.a.1.tpp" = "lots"', "when = { metric = \"tpp\" }", "[[chains.ac]]",

@@ -10,9 +10,9 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
+from sim.analysis.sweep import plan_sweep, prepare, sweep
+from sim.analysis.sweep_io import CHUNK_ROWS, StderrProgress, SweepRows, expand_classes, iter_sweep, write_sweep
 from sim.errors import ChipsimError
-from sim.sweep import plan_sweep, prepare, sweep
-from sim.sweep_io import CHUNK_ROWS, StderrProgress, SweepRows, expand_classes, iter_sweep, write_sweep
 
 DESTS = ["CN", "SA", "FR", "RU", "AE"]
 A, B = "3A090.a.1.tpp", "3A090.a.2.pd"
@@ -178,9 +178,9 @@ def test_streaming_memory_stays_at_a_chunk(tmp_path):
     """10 million rows (~380 MB of row data) are streamed; the writer's growth must stay near one chunk."""
     code = f"""
 import numpy as np
-from sim.bench import _peak_mb
-from sim.sweep import plan_sweep, prepare
-from sim.sweep_io import write_sweep
+from sim.analysis.bench import _peak_mb
+from sim.analysis.sweep import plan_sweep, prepare
+from sim.analysis.sweep_io import write_sweep
 plan = plan_sweep(None, {{"{A}": np.linspace(1000, 20000, 1000), "{B}": np.linspace(1, 10, 40)}}, prepared=prepare("us-2023-11"))
 before = _peak_mb()
 info = write_sweep(plan, {str(tmp_path / 'm.parquet')!r})

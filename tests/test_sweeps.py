@@ -6,14 +6,24 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from sim.analysis.montecarlo import monte_carlo
+from sim.analysis.sweep import (
+    OUTCOME_ORDER,
+    allocation,
+    best,
+    flip_points,
+    frontier,
+    margins,
+    outcome_index,
+    prepare,
+    sweep,
+)
 from sim.api import evaluate
-from sim.engine import Context
-from sim.montecarlo import monte_carlo
-from sim.scenario import load_scenario, preset_ids
-from sim.sweep import (OUTCOME_ORDER, allocation, best, flip_points, frontier, margins, outcome_index, prepare,
-                       sweep)
+from sim.engine.vectorised import Context
+from sim.rules.scenario import load_scenario, preset_ids
 
 PRESET_PARAMS = [(p, k) for p in preset_ids() for k in load_scenario(p).parameters]
 DESTS = ["CN", "SA", "FR", "RU", "AE", "BR"]
@@ -202,7 +212,7 @@ def test_cli_margins_best_allocate_montecarlo():
 
 
 def test_bench_reports_its_ratios():
-    from sim.bench import run
+    from sim.analysis.bench import run
 
     r = run(repeats=1, scalar_points=3, memory_points=200_000,
             stream={"grid": (100, 10), "compact_grid": (1000, 1000), "floor_rows": 200_000})
@@ -229,6 +239,7 @@ def test_grouping_is_exact_at_chip_figures(prep_2023):
 def test_grouping_is_exact_where_a_figure_is_known_only_as_a_range():
     """A ranged figure (TPP 4,000-6,000) turns comparisons at both ends: the grouping must split at both."""
     from conftest import chip_csv
+
     from sim import parse_chips
 
     table = parse_chips(chip_csv({"fp8_tflops_low": 500, "fp8_tflops_high": 750, "die_area_mm2": 4000,

@@ -4,10 +4,11 @@ import subprocess
 import sys
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from conftest import HEADER, chip_csv
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from sim import ValidationError, parse_chips
-from conftest import HEADER, chip_csv
 
 
 def problems_of(text):
@@ -22,7 +23,7 @@ def test_clean_table_has_no_problems():
 
 
 def test_bundled_table_is_clean():
-    from sim.chips import BUNDLED_CHIPS, validate_file
+    from sim.data.chips import BUNDLED_CHIPS, validate_file
 
     assert validate_file(BUNDLED_CHIPS) == []
 

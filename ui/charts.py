@@ -1,7 +1,7 @@
 """Interactive charts (Altair/Vega-Lite) for the screens: hover for a chip's figures and verdict, zoom and
 pan, click to choose a chip. The control regions are read from the scenario's own rules (every
 comparison of the two plotted metrics), so an edit moves them and a new rule appears without code.
-Matplotlib (sim.plots) stays for the publication PNG/SVG downloads.
+Matplotlib (sim.report.plots) stays for the publication PNG/SVG downloads.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from sim.plots import OUTCOME_COLORS
-from sim.reasons import METRIC_LABEL
-from sim.scenario import rule_in_force
+from sim.engine.reasons import METRIC_LABEL
+from sim.report.plots import OUTCOME_COLORS
+from sim.rules.scenario import rule_in_force
 
 from .words import OUTCOME_MEANING, fmt_number, outcome_key
 
@@ -244,7 +244,7 @@ def outcome_color(title: str, orient: str | None) -> alt.Color:
 
 def sweep_runs(chip_ids, names, values: np.ndarray, codes: np.ndarray) -> pd.DataFrame:
     """One bar per chip and run of equal outcome along the swept values (far fewer marks than cells)."""
-    from sim.sweep import OUTCOME_ORDER
+    from sim.analysis.sweep import OUTCOME_ORDER
 
     values = np.asarray(values, dtype=float)
     edges = np.concatenate([values[:1], (values[1:] + values[:-1]) / 2, values[-1:]])

@@ -15,8 +15,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from sim.destinations import DATA, countries
-from sim.plots import OUTCOME_COLORS, world_map_figure
+from sim.data.destinations import DATA, countries
+from sim.report.plots import OUTCOME_COLORS, world_map_figure
 
 from . import view
 from .common import OUTCOMES, explanation_box, outcome_legend, summary_line
@@ -121,6 +121,6 @@ def render(state) -> None:
 
 def dest_verdicts_all(state, chip: str):
     """One chip's verdict for every destination."""
-    from sim.engine import verdicts
+    from sim.engine.vectorised import verdicts
 
     return verdicts(state.scenario, state.table[state.table["chip_id"] == chip], as_of=state.as_of, ctx=state.ctx)

@@ -8,9 +8,9 @@ import pandas as pd
 import streamlit as st
 
 from sim.api import explain
-from sim.destinations import countries, groups_as_of
-from sim.engine import verdicts
-from sim.plots import OUTCOME_COLORS
+from sim.data.destinations import countries, groups_as_of
+from sim.engine.vectorised import verdicts
+from sim.report.plots import OUTCOME_COLORS
 
 from .words import OUTCOME_MEANING, abbreviate, headline
 

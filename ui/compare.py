@@ -8,15 +8,15 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from sim.engine import verdicts
-from sim.provenance import csv_bytes, verdict_table
-from sim.scenario import preset_ids
+from sim.engine.vectorised import verdicts
+from sim.report.provenance import csv_bytes, verdict_table
+from sim.rules.scenario import preset_ids
 
 from . import periods, view
 from .common import country_label, destination_groups, style_outcomes
 from .exports import download
+from .loaders import preset
 from .matrix import dest_picker
-from .state import preset
 
 CURRENT = "current"
 ONE = "destination"

@@ -8,11 +8,11 @@ import io
 import pandas as pd
 import streamlit as st
 
-from sim.chips import parse_chips, to_csv_text
+from sim.data.chips import parse_chips, to_csv_text
+from sim.data.schema import COLUMNS, THROUGHPUT_COLUMNS
 from sim.errors import ValidationError
-from sim.schema import COLUMNS, THROUGHPUT_COLUMNS
 
-from .state import bundled_chips
+from .loaders import bundled_chips
 
 
 def _add(new: pd.DataFrame, source: str, replace: bool = False) -> list[str]:

@@ -1,4 +1,4 @@
-"""Downloads that carry their provenance (sim.provenance): built only when clicked, named after the view.
+"""Downloads that carry their provenance (sim.report.provenance): built only when clicked, named after the view.
 
 Tests and scripts set session_state["_capture_downloads"] = True to receive every download's
 (file name, bytes) in session_state["_downloads"] at once, since a real download needs a browser.
@@ -10,8 +10,8 @@ from typing import Callable
 
 import streamlit as st
 
-from sim.engine import verdicts
-from sim.provenance import csv_bytes, figure_bytes, verdict_table
+from sim.engine.vectorised import verdicts
+from sim.report.provenance import csv_bytes, figure_bytes, verdict_table
 
 
 def download(where, label: str, key: str, file_name: str, mime: str, make: Callable[[], bytes], help: str | None = None):

@@ -1,4 +1,4 @@
-"""Glossary: every acronym and term the app shows, expanded, with its citation (sim.glossary)."""
+"""Glossary: every acronym and term the app shows, expanded, with its citation (sim.rules.glossary)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import html
 
 import streamlit as st
 
-from sim.glossary import terms
+from sim.rules.glossary import terms
 
 
 def render(state) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from sim.destinations import countries
+from sim.data.destinations import countries
 
 from . import view
 from .common import country_label, destination_groups, explanation_box, outcome_legend, style_outcomes, summary_line

@@ -1,5 +1,5 @@
-"""Method: generated from what the engine reads — metric conventions (sim/conventions.py), bit lengths
-(sim/schema.py), presets and their rules (sim/rules), country-group changes (sim/data) — so it cannot
+"""Method: generated from what the engine reads — metric conventions (sim/rules/conventions.py), bit lengths
+(sim/data/schema.py), presets and their rules (sim/rules), country-group changes (sim/data) — so it cannot
 contradict the engine. Not legal advice."""
 
 from __future__ import annotations
@@ -10,15 +10,15 @@ import re
 import pandas as pd
 import streamlit as st
 
-from sim.conventions import DEFAULT_CONVENTIONS, MetricConventions
-from sim.destinations import memberships
-from sim.engine import Context
-from sim.glossary import terms
-from sim.schema import CONFIDENCE_GRADES, THROUGHPUT_BITS
-from sim.scenario import preset_ids
+from sim.data.destinations import memberships
+from sim.data.schema import CONFIDENCE_GRADES, THROUGHPUT_BITS
+from sim.engine.vectorised import Context
+from sim.rules.conventions import DEFAULT_CONVENTIONS, MetricConventions
+from sim.rules.glossary import terms
+from sim.rules.scenario import preset_ids
 
 from . import periods
-from .state import bundled_chips, preset
+from .loaders import bundled_chips, preset
 from .words import OUTCOME_MEANING, abbreviate, web_text
 
 
@@ -86,7 +86,7 @@ def render(state) -> None:
         "area in mm² — the sum of non-planar logic dies, HBM excluded; a chip without a known die area has no PD, "
         "never PD 0."), unsafe_allow_html=True)
     notes = convention_notes()
-    st.markdown("Where the regulation is silent, chipsim decides once and names the choice (`sim/conventions.py`):")
+    st.markdown("Where the regulation is silent, chipsim decides once and names the choice (`sim/rules/conventions.py`):")
     st.markdown("\n".join(f"- **{f.name} = {_show(getattr(conv, f.name))}**: {abbreviate(notes.get(f.name, ''))}"
                            for f in dataclasses.fields(conv)), unsafe_allow_html=True)
 

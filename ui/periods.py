@@ -8,9 +8,9 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from sim.scenario import STATUSES, preset_ids
+from sim.rules.scenario import STATUSES, preset_ids
 
-from .state import preset
+from .loaders import preset
 
 SERIES = "us-enforced"
 
@@ -124,7 +124,7 @@ def phase_label(p: Phase) -> str:
 def period_warning(scenario, day: dt.date) -> str | None:
     """A warning when the preset is evaluated before it took effect or after a later rule replaced it."""
     try:
-        from sim.scenario import period_warning as engine_warning  # lands with scenario phases
+        from sim.rules.scenario import period_warning as engine_warning  # lands with scenario phases
     except ImportError:
         engine_warning = None
     if engine_warning is not None:

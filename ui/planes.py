@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from sim.plots import tpp_dram_figure, tpp_pd_figure
+from sim.report.plots import tpp_dram_figure, tpp_pd_figure
 
 from . import view
 from .charts import AXIS_TITLE, chip_points, linear_top, log_domain, metric_reads, plane_chart, regions

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import streamlit as st
 
-from sim.destinations import countries
-from sim.engine import Context
-from sim.glossary import linked_parameters
-from sim.provenance import toml_header
-from sim.scenario import overlay_toml, preset_ids
+from sim.data.destinations import countries
+from sim.engine.vectorised import Context
+from sim.report.provenance import toml_header
+from sim.rules.glossary import linked_parameters
+from sim.rules.scenario import overlay_toml, preset_ids
 
 from . import periods, view
 from .exports import download
-from .state import FIRST_DAY, IN_FORCE, LAST_DAY, SCREENS, AppState, chip_table, preset, resolve
+from .loaders import preset
+from .state import FIRST_DAY, IN_FORCE, LAST_DAY, SCREENS, AppState, chip_table, resolve
 from .words import abbreviate
 
 BADGE = {"in_force": "green", "not_enforced": "orange", "reported": "orange", "proposal": "blue", "hypothetical": "gray"}

@@ -9,26 +9,20 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from sim import load_chips, with_metrics
-from sim.engine import Context, outcome_matrix
+from sim import with_metrics
+from sim.data.destinations import countries
+from sim.engine.vectorised import Context, outcome_matrix
 from sim.errors import ChipsimError
-from sim.scenario import Scenario, in_force_on, load_scenario, preset_ids
+from sim.rules.scenario import Scenario, in_force_on, preset_ids
+
+from . import periods, view
+from .loaders import bundled_chips, preset
 
 SCREENS = ["Matrix", "Where can this chip go?", "Threshold planes", "Compare", "Timeline", "Sweep", "Data", "Method",
            "Glossary"]
 IN_FORCE = "rules in force on a date"
 FIRST_DAY, LAST_DAY = dt.date(2022, 10, 7), dt.date(2030, 12, 31)  # the dates the date picker offers
 MAX_LINK_EDITS = 100  # `set=` entries read from a link; a scenario has a few dozen parameters
-
-
-@st.cache_data(show_spinner=False)
-def bundled_chips() -> pd.DataFrame:
-    return load_chips()
-
-
-@st.cache_resource(show_spinner=False)
-def preset(pid: str) -> Scenario:
-    return load_scenario(pid)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -49,7 +43,7 @@ class AppState:
 
     def provenance(self):
         """What every export names: scenario, edits, date, phase, chip table, chipsim version."""
-        from sim.provenance import describe, table_label
+        from sim.report.provenance import describe, table_label
 
         added = st.session_state.get("user_chip_sources", [])
         return describe(self.scenario, self.as_of, phase=self.phase, uploaded=bool(added),
@@ -151,8 +145,6 @@ def init_from_url() -> list[str]:
 
 def write_url(state: AppState, chip: str | None = None, dest: str | None = None) -> None:
     """Keep the URL equal to the view (ui.view holds every choice), so copying it shares exactly this view."""
-    from . import view
-
     params = {"screen": state.screen, "scenario": state.choice or st.session_state.get("scenario_choice", state.scenario.id)}
     if view.get("date") is not None and state.as_of:
         params["as_of"] = state.as_of.isoformat()
@@ -187,3 +179,27 @@ def safe(fn, *args, **kwargs):
     except ChipsimError as exc:
         st.error(str(exc))
         return None
+
+
+def load_view() -> list[str]:
+    """Once per session: the whole view from the link; returns warnings about anything ignored."""
+    if st.session_state.get("_view_loaded"):
+        return []
+    warnings = init_from_url()
+    st.session_state["_view_loaded"] = True
+    day = st.session_state.pop("as_of", None)
+    if day is not None:
+        view.put("date", day)
+    warnings += view.load_url_fields()
+    warnings += view.load_choices(list(chip_table()["chip_id"]), countries().index)
+    wanted = st.query_params.get("phase")
+    choice = st.session_state.get("scenario_choice")
+    if wanted:
+        ph = {p.id: p for p in periods.phases(preset(choice))} if choice and choice != IN_FORCE else {}
+        if wanted in ph:
+            view.put("date", ph[wanted].start)
+        else:
+            warnings.append(f"Ignored phase '{wanted}' in the link: "
+                            + (f"{choice} has the phases {', '.join(ph)}." if ph else f"{choice} has no phases."))
+    view.put("choice", choice)
+    return warnings

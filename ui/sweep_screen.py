@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from sim.plots import sweep_figure
-from sim.sweep import OUTCOME_ORDER, flip_points, frontier, margin_sentences, margins, outcome_index, prepare
+from sim.analysis.sweep import OUTCOME_ORDER, flip_points, frontier, margin_sentences, margins, outcome_index, prepare
+from sim.report.plots import sweep_figure
 
 from . import view
 from .charts import sweep_chart, sweep_runs

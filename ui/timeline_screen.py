@@ -7,8 +7,8 @@ import pandas as pd
 import streamlit as st
 
 from sim.api import change_dates
-from sim.engine import verdicts
-from sim.scenario import in_force_on
+from sim.engine.vectorised import verdicts
+from sim.rules.scenario import in_force_on
 
 from . import view
 from .common import country_label, style_outcomes

@@ -193,32 +193,3 @@ def url_params() -> dict:
 
 def today() -> dt.date:
     return dt.date.today()
-
-
-def load() -> list[str]:
-    """Once per session: the whole view from the link; returns warnings about anything ignored."""
-    if st.session_state.get("_view_loaded"):
-        return []
-    from sim.destinations import countries
-
-    from . import periods
-    from .state import IN_FORCE, chip_table, init_from_url, preset
-
-    warnings = init_from_url()
-    st.session_state["_view_loaded"] = True
-    day = st.session_state.pop("as_of", None)
-    if day is not None:
-        put("date", day)
-    warnings += load_url_fields()
-    warnings += load_choices(list(chip_table()["chip_id"]), countries().index)
-    wanted = st.query_params.get("phase")
-    choice = st.session_state.get("scenario_choice")
-    if wanted:
-        ph = {p.id: p for p in periods.phases(preset(choice))} if choice and choice != IN_FORCE else {}
-        if wanted in ph:
-            put("date", ph[wanted].start)
-        else:
-            warnings.append(f"Ignored phase '{wanted}' in the link: "
-                            + (f"{choice} has the phases {', '.join(ph)}." if ph else f"{choice} has no phases."))
-    put("choice", choice)
-    return warnings

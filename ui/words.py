@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 
-from sim.glossary import ACRONYM, lookup
+from sim.rules.glossary import ACRONYM, lookup
 
 OUTCOME_MEANING = {
     "allowed": "no license required",
@@ -57,7 +57,7 @@ def class_phrase(classification: str) -> str:
 
 def rule_note(scenario, rule_id: str) -> str:
     """The deciding rule's own note, with its parameters filled in."""
-    from sim.reasons import fill_params
+    from sim.engine.reasons import fill_params
 
     for rules in scenario.chains.values():
         for rule in rules:

@@ -15,8 +15,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .conventions import DEFAULT_CONVENTIONS, MetricConventions
-from .schema import THROUGHPUT_BITS, THROUGHPUT_COLUMNS
+from ..data.schema import THROUGHPUT_BITS, THROUGHPUT_COLUMNS
+from ..rules.conventions import DEFAULT_CONVENTIONS, MetricConventions
 
 RANGED_METRICS = ("tpp", "pd", "dram_bw_gbps", "io_bw_gbps", "dram_plus_io_gbps", "h100e")
 METRIC_COLUMNS = ("tpp", "tpp_precision", "tpp_bits", "applicable_die_area_mm2", "pd",

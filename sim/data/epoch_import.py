@@ -15,8 +15,8 @@ import re
 
 import pandas as pd
 
+from ..errors import Problem, ValidationError
 from .chips import _decode
-from .errors import Problem, ValidationError
 from .schema import COLUMNS
 
 EPOCH_CITATION = "Epoch AI, Data on Machine Learning Hardware (CC-BY 4.0), https://epoch.ai/data/machine-learning-hardware"

@@ -146,7 +146,7 @@ def sweep_figure(prep, name: str, values, destination: str):
     each chip's flip point marked; chips whose outcome never changes on this axis say so."""
     from matplotlib.colors import ListedColormap
 
-    from .sweep import OUTCOME_ORDER, flip_points, outcome_index
+    from ..analysis.sweep import OUTCOME_ORDER, flip_points, outcome_index
 
     values = np.sort(np.asarray(values, dtype=float))
     d = prep.codes.index(destination)

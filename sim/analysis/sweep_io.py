@@ -1,6 +1,6 @@
 """Sweep results written as they are computed, so memory stays at one chunk whatever the grid size.
 
-The evaluation is cheap (the grouping in sim.sweep leaves a few thousand distinct points); what is
+The evaluation is cheap (the grouping in sim.analysis.sweep leaves a few thousand distinct points); what is
 large is the output. Here rows are produced a chunk at a time from the plan's class outcomes and go
 straight to the writer:
 
@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import ChipsimError
+from ..errors import ChipsimError
 from .sweep import OUTCOME_ORDER, SweepPlan
 
 CHUNK_ROWS = 1 << 20  # rows per chunk and per Parquet row group
@@ -55,7 +55,7 @@ def _pa():
 class SweepRows:
     """Builds the rows of a counts or pairs sweep for any set of points and destinations.
 
-    Columns and order are those of sim.sweep.sweep(): the swept parameters, then (pairs) chip_id,
+    Columns and order are those of sim.analysis.sweep.sweep(): the swept parameters, then (pairs) chip_id,
     destination, then the five outcome counts (counts) or the outcome (pairs); rows run point by
     point, then chip, then destination.
     """

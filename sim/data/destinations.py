@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import ChipsimError, unknown_name
+from ..errors import ChipsimError, unknown_name
 
-DATA = Path(__file__).resolve().parent / "data"
+DATA = Path(__file__).resolve().parent  # the country tables sit beside their loader
 
 
 @lru_cache(maxsize=1)

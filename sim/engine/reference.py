@@ -12,10 +12,10 @@ import math
 
 import numpy as np
 
-from .conventions import DEFAULT_CONVENTIONS
-from .destinations import ear_country, set_members
-from .predicates import HI, eccn_match, leaves, names_match, split_points
-from .scenario import NOT_AN_EXPORT, NOT_CONTROLLED, SEVERITY, Scenario, rule_in_force
+from ..data.destinations import ear_country, set_members
+from ..rules.conventions import DEFAULT_CONVENTIONS
+from ..rules.predicates import HI, eccn_match, leaves, names_match, split_points
+from ..rules.scenario import NOT_AN_EXPORT, NOT_CONTROLLED, SEVERITY, Scenario, rule_in_force
 
 INDETERMINATE = "indeterminate"
 

@@ -17,13 +17,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from . import destinations as dest_mod
-from .conventions import DEFAULT_CONVENTIONS, MetricConventions
-from .errors import ChipsimError
+from ..data import destinations as dest_mod
+from ..errors import ChipsimError
+from ..rules.conventions import DEFAULT_CONVENTIONS, MetricConventions
+from ..rules.predicates import HI, Facts, evaluate, leaves, split_points, uses
+from ..rules.scenario import EXPORTS, NOT_AN_EXPORT, NOT_CONTROLLED, SEVERITY, Scenario, period_warning, rule_in_force
 from .metrics import RANGED_METRICS, compute_metrics
-from .predicates import HI, Facts, evaluate, leaves, split_points, uses
 from .reasons import INDET, NLR, NO_EXPORT, class_label, fill_params, verdict_text
-from .scenario import EXPORTS, NOT_AN_EXPORT, NOT_CONTROLLED, SEVERITY, Scenario, period_warning, rule_in_force
 
 INDET_SEVERITY = 9
 VERDICT_COLUMNS = ["chip_id", "destination", "destination_name", "classification", "outcome", "review_policy",

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import ChipsimError
+from ..errors import ChipsimError
 
 FORMATS = ("table", "csv", "json", "parquet")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

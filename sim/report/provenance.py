@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import __version__
-from .chips import BUNDLED_CHIPS
-from .conventions import DEFAULT_CONVENTIONS, MetricConventions
+from ..data.chips import BUNDLED_CHIPS
+from ..rules.conventions import DEFAULT_CONVENTIONS, MetricConventions
+from ..version import __version__
 from .output import neutralise_formulas
 
 BOM = "\ufeff"
@@ -118,7 +118,7 @@ class Provenance:
 
 def describe(scenario, as_of, *, chip_table: str | None = None, phase: str = "", uploaded: bool = False,
              conv: MetricConventions = DEFAULT_CONVENTIONS) -> Provenance:
-    """Provenance of an evaluation of `scenario` (a sim.scenario.Scenario, edited or not) on `as_of`."""
+    """Provenance of an evaluation of `scenario` (a sim.rules.scenario.Scenario, edited or not) on `as_of`."""
     day = scenario.as_of(as_of)
     edits = tuple((n, float(p.value), float(p.preset_value)) for n, p in scenario.parameters.items() if p.edited)
     return Provenance(scenario=scenario.id, title=scenario.title, as_of=day, edits=edits, phase=phase,

@@ -13,13 +13,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .api import select_chips
-from .chips import load_chips
-from .conventions import DEFAULT_CONVENTIONS, MetricConventions
-from .engine import Context, chip_facts
-from .errors import ChipsimError, unknown_name
-from .metrics import compute_metrics
-from .schema import NUMERIC_COLUMNS, RANGE_BASES
+from ..api import select_chips
+from ..data.chips import load_chips
+from ..data.schema import NUMERIC_COLUMNS, RANGE_BASES
+from ..engine.metrics import compute_metrics
+from ..engine.vectorised import Context, chip_facts
+from ..errors import ChipsimError, unknown_name
+from ..rules.conventions import DEFAULT_CONVENTIONS, MetricConventions
 from .sweep import OUTCOME_ORDER, outcome_chunks, prepare
 
 

@@ -17,16 +17,25 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from . import destinations as dest_mod
-from .api import resolve_scenario, select_chips
-from .chips import load_chips
-from .conventions import DEFAULT_CONVENTIONS, MetricConventions
-from .engine import (INDET_SEVERITY, Context, chip_facts, compile_scenario, default_params, destination_facts,
-                     evaluate_points, outcome_matrix, verdicts)
-from .errors import ChipsimError, unknown_name
-from .metrics import compute_metrics
-from .predicates import HI, leaves
-from .scenario import Scenario
+from ..api import resolve_scenario, select_chips
+from ..data import destinations as dest_mod
+from ..data.chips import load_chips
+from ..engine.metrics import compute_metrics
+from ..engine.vectorised import (
+    INDET_SEVERITY,
+    Context,
+    chip_facts,
+    compile_scenario,
+    default_params,
+    destination_facts,
+    evaluate_points,
+    outcome_matrix,
+    verdicts,
+)
+from ..errors import ChipsimError, unknown_name
+from ..rules.conventions import DEFAULT_CONVENTIONS, MetricConventions
+from ..rules.predicates import HI, leaves
+from ..rules.scenario import Scenario
 
 OUTCOME_ORDER = ("allowed", "exception", "license", "denied", "indeterminate")
 MAX_ELEMENTS = 4_000_000  # per chunk: points x chips x destination classes
@@ -291,7 +300,7 @@ def sweep(scenario, vary: dict, *, chips=None, destinations=None, mode: str = "g
 
     summary="counts": one row per point and destination with the number of chips per outcome;
     summary="pairs": one row per point, chip and destination with its outcome.
-    For results too large for memory, sim.sweep_io.write_sweep streams the same rows to a file.
+    For results too large for memory, sim.analysis.sweep_io.write_sweep streams the same rows to a file.
     """
     if summary not in ("counts", "pairs"):
         raise ChipsimError(f"summary must be 'counts' or 'pairs', not {summary!r}")
@@ -304,7 +313,7 @@ def sweep(scenario, vary: dict, *, chips=None, destinations=None, mode: str = "g
         n *= len(prep.codes) * (len(prep.chip_ids) if summary == "pairs" else 1)
         if n > MAX_MEMORY_ROWS:
             raise ChipsimError(f"this sweep has {n:,} rows, more than the {MAX_MEMORY_ROWS:,} held in memory; "
-                               "write it to a file instead (chipsim sweep --out, or sim.sweep_io.write_sweep)")
+                               "write it to a file instead (chipsim sweep --out, or sim.analysis.sweep_io.write_sweep)")
     plan = plan_sweep(None, vary, mode=mode, prepared=prep)
     names, n_points = plan.names, plan.n_points
     if progress:

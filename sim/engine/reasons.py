@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 
-from .predicates import HI
+from ..rules.predicates import HI
+from ..rules.scenario import NOT_CONTROLLED, Scenario
 from .reference import could_hold, holds_metric_only
-from .scenario import NOT_CONTROLLED, Scenario
 
 NLR, INDET, NO_EXPORT = 0, 1, 2  # decision-table rows shared with the engine: no license required /
 # indeterminate / not an export (the "destination" is inside the exporting country)

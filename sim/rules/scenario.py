@@ -18,10 +18,10 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
-from .destinations import in_force, parse_date
-from .errors import ChipsimError, unknown_name
+from ..data.destinations import in_force, parse_date
+from ..errors import ChipsimError, unknown_name
 
-RULES_DIR = Path(__file__).resolve().parent / "rules"
+RULES_DIR = Path(__file__).resolve().parent  # the presets sit beside their loader
 STATUSES = {
     "in_force": "in force",
     "not_enforced": "not enforced",
@@ -39,7 +39,7 @@ FLAGS = ("datacenter", "hbm_item", "consumer", "foreign_made", "foreign_designed
 EXPORTS = ("us", "reexport", "transfer")
 # what the transaction says about the parties (end-user screening; 15 CFR 744.11, 744.21, 744.22)
 PARTIES = ("entity_list", "entity_list_fn3", "entity_list_fdp", "military_end_use", "military_intelligence")
-# readings the regulation leaves open that change a rule's reach, not a metric (sim/conventions.py)
+# readings the regulation leaves open that change a rule's reach, not a metric (sim/rules/conventions.py)
 RULE_CONVENTIONS = {"is_informed_scope": ("below-3a090", "all")}
 LAYERS_DIR = RULES_DIR / "layers"
 NOT_AN_EXPORT = "not_an_export"  # destination set: a "destination" inside the exporting country is no export

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from .errors import ChipsimError
+from ..errors import ChipsimError
 
 # H100 SXM dense FP8 1,978.9 TFLOPS x 8 bits (NVIDIA H100 datasheet; the 3A090 worked example in
 # us-rules §2.1 gives TPP ~15,831). Used only to express TPP in "H100-equivalents".

@@ -162,7 +162,7 @@ def _exceptions() -> list[Term]:
 
 
 def _groups(day: dt.date) -> list[Term]:
-    from .destinations import groups_as_of, memberships
+    from ..data.destinations import groups_as_of, memberships
 
     m = memberships()
     out = []

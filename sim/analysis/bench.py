@@ -56,8 +56,8 @@ def memory_child(points_b: int) -> None:
 
 
 def _child(call: str) -> dict:
-    """Run `sim.bench.<call>` in a fresh interpreter (its own peak RSS) and return its JSON line."""
-    child = subprocess.run([sys.executable, "-c", f"from sim import bench; bench.{call}"],
+    """Run `sim.analysis.bench.<call>` in a fresh interpreter (its own peak RSS) and return its JSON line."""
+    child = subprocess.run([sys.executable, "-c", f"from sim.analysis import bench; bench.{call}"],
                            capture_output=True, text=True, timeout=3600)
     if child.returncode != 0:
         raise RuntimeError(child.stderr[-2000:])
@@ -155,9 +155,9 @@ def streaming(repeats: int = 3, grid: tuple = (1000, 1000), compact_grid: tuple 
 
 def run(repeats: int = 5, scalar_points: int = 20, memory_points: int = 10_000_000, stream: dict | None = None) -> dict:
     """The whole bench; stream: keyword arguments for streaming() (None = the full README sweep)."""
-    from .chips import load_chips
-    from .reference import chip_record, decide
-    from .scenario import load_scenario
+    from ..data.chips import load_chips
+    from ..engine.reference import chip_record, decide
+    from ..rules.scenario import load_scenario
     from .sweep import outcome_index, prepare, sweep
 
     scenario = load_scenario("us-2023-11")
@@ -187,7 +187,7 @@ def run(repeats: int = 5, scalar_points: int = 20, memory_points: int = 10_000_0
     words = np.array(["allowed", "exception", "license", "denied", "indeterminate"], dtype=object)[fast]
     assert (words == np.array(slow, dtype=object)).all(), "vectorised and scalar evaluators disagree"
 
-    child = subprocess.run([sys.executable, "-c", f"from sim.bench import memory_child; memory_child({memory_points // 1000})"],
+    child = subprocess.run([sys.executable, "-c", f"from sim.analysis.bench import memory_child; memory_child({memory_points // 1000})"],
                            capture_output=True, text=True, timeout=600)
     if child.returncode != 0:
         raise RuntimeError(child.stderr[-2000:])

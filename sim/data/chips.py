@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import Problem, ValidationError
+from ..errors import Problem, ValidationError
 from .schema import (
     COLUMN_BY_NAME,
     COLUMNS,
@@ -27,7 +27,7 @@ from .schema import (
     TRUE_WORDS,
 )
 
-BUNDLED_CHIPS = Path(__file__).resolve().parent.parent / "chips.csv"
+BUNDLED_CHIPS = Path(__file__).resolve().parents[2] / "chips.csv"  # at the top of the checkout, where users edit it
 MAX_TABLE_BYTES = 10_000_000  # a chip table is kilobytes; refuse what cannot be one
 MAX_ROWS = 20_000
 # Figures no chip can have: refused as typing or unit mistakes (e.g. GFLOPS for TFLOPS), with the range.

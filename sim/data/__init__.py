@@ -1,0 +1,2 @@
+"""Layer 1, data: the chip table and its schema, destinations and country groups, importers of others' tables.
+May import only `sim.errors` and `sim.version`; the files it reads (country tables, world map) sit in this folder."""

@@ -1,0 +1,23 @@
+"""The app's cached loaders of bundled data: the chip table and the presets.
+
+They sit at the bottom of `ui/` so that every other ui module (periods, state, the screens) may use them
+without importing one another in a circle.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from sim import load_chips
+from sim.rules.scenario import Scenario, load_scenario
+
+
+@st.cache_data(show_spinner=False)
+def bundled_chips() -> pd.DataFrame:
+    return load_chips()
+
+
+@st.cache_resource(show_spinner=False)
+def preset(pid: str) -> Scenario:
+    return load_scenario(pid)
