@@ -44,6 +44,7 @@ FIELDS: dict[str, Field] = {
     "sw_n": Field("n", "int", 191),
     "sw_only": Field("only", "bool", True),
     "map_group": Field("mapgroup", "str", "All countries and territories"),
+    "fl_owner": Field("owner", "str", "China"),
     # the transaction: what kind of shipment, and what screening the parties found
     "shipment": Field("ship", "str", "us"),
     "entity_list": Field("el", "str", "none"),

@@ -1,0 +1,352 @@
+"""Compute flows: how much compute a rule lets through, counted on shipment estimates with their bands.
+
+A verdict says whether one chip may go to one place. Analysts argue about the next question: what a
+threshold *does* — how many H100-equivalents went to China under the rules as they were, and how many a
+different rule would have stopped. This module evaluates every shipment (owner x chip x period of a
+volumes table) either **as enacted** (the rules in force on the shipment's days) or **under a scenario**
+(the counterfactual "had this rule applied then", on the scenario's own date), and totals units, H100e
+and revenue by outcome with bands from seeded draws (`volume_draws`): percentiles are never added.
+
+A period that straddles a rule change is split pro rata by days (default) and flagged; the alternatives
+(the rules of the period's first or last day) are options. Shipments before the first rule chipsim
+encodes (us-2022-10, effective 2022-10-07) are `allowed` under the rule id `before-3a090`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..api import change_dates, resolve_scenario
+from ..data.chips import load_chips
+from ..data.volumes import load_prices, volume_provenance
+from ..engine.metrics import compute_metrics
+from ..engine.vectorised import Context, verdicts
+from ..errors import ChipsimError
+from ..rules.conventions import DEFAULT_CONVENTIONS, MetricConventions
+from ..rules.scenario import Scenario
+from .sweep import OUTCOME_ORDER
+from .volume_draws import DEFAULT_CROSS_CORRELATION, DEFAULT_SERIES_CORRELATION, normal_scores, two_piece_lognormal
+
+STRADDLE_RULES = {
+    "prorata": "split by days at each rule change (each part under the rules of its own days)",
+    "start": "the whole period under the rules in force on its first day",
+    "end": "the whole period under the rules in force on its last day",
+}
+H100E_BASES = {
+    "tpp": "chipsim's TPP / TPP of the H100 SXM (15,832): the regulation's own measure",
+    "source": "the volume source's own H100e per unit (its median H100e / median units)",
+}
+GROUPINGS = {
+    "outcome": ["owner", "outcome"],
+    "chip": ["owner", "chip_id", "outcome"],
+    "period": ["owner", "period_start", "period_end", "outcome"],
+    "shipment": ["owner", "chip_id", "period_start", "period_end", "outcome"],
+}
+BEFORE_RULES = "before-3a090"  # no chip rule chipsim encodes was in force yet
+PASSED = ("allowed", "exception")  # outcomes under which a shipment needs no licence
+EXPECTED = "expected shipped"
+QUANTILES = (5, 50, 95)
+MEASURES = ("units", "h100e", "revenue")
+
+
+@dataclass(frozen=True)
+class FlowOptions:
+    """Every assumption a flows figure rests on; each one is printed with the result."""
+
+    draws: int = 2000
+    seed: int = 0
+    series_correlation: float = DEFAULT_SERIES_CORRELATION
+    cross_correlation: float = DEFAULT_CROSS_CORRELATION
+    straddle: str = "prorata"
+    h100e_basis: str = "tpp"
+    approval_share: float | None = None  # share of `license` volume assumed approved and shipped
+    through: dt.date | None = None  # count shipments up to this day (a period it cuts is counted pro rata)
+
+    def __post_init__(self):
+        if self.straddle not in STRADDLE_RULES:
+            raise ChipsimError(f"straddle must be one of {', '.join(STRADDLE_RULES)}, not {self.straddle!r}")
+        if self.h100e_basis not in H100E_BASES:
+            raise ChipsimError(f"h100e basis must be one of {', '.join(H100E_BASES)}, not {self.h100e_basis!r}")
+        if self.approval_share is not None and not 0.0 <= self.approval_share <= 1.0:
+            raise ChipsimError(f"approval share must be between 0 and 1, not {self.approval_share!r}")
+
+
+@dataclass
+class FlowRun:
+    """Shipment parts with their verdicts, and per-part draws (parts x draws) of each measure."""
+
+    parts: pd.DataFrame
+    units: np.ndarray
+    h100e: np.ndarray
+    revenue: np.ndarray  # NaN where the price source has no range for the chip and year
+    label: str  # "as enacted" or the scenario id with its edits
+    options: FlowOptions
+    volume_source: str = ""
+    volume_vintage: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+def _days(values) -> np.ndarray:
+    return pd.to_datetime(pd.Series(values)).to_numpy(dtype="datetime64[D]")
+
+
+def split_periods(start: np.ndarray, end: np.ndarray, cuts: np.ndarray):
+    """Cut each [start, end] (inclusive days) at every cut day inside it: (row index, part start, part end)."""
+    lo = np.searchsorted(cuts, start, side="right")  # a cut on the first day splits nothing
+    hi = np.searchsorted(cuts, end, side="right")
+    parts = hi - lo + 1
+    row = np.repeat(np.arange(len(start)), parts)
+    j = np.arange(len(row)) - np.repeat(np.cumsum(parts) - parts, parts)
+    safe = np.clip(lo[row] + j - 1, 0, max(len(cuts) - 1, 0))
+    first = j == 0
+    last = j == parts[row] - 1
+    cut_at = cuts[safe] if len(cuts) else start[row]
+    part_start = np.where(first, start[row], cut_at)
+    nxt = cuts[np.clip(lo[row] + j, 0, max(len(cuts) - 1, 0))] if len(cuts) else end[row]
+    part_end = np.where(last, end[row], nxt - np.timedelta64(1, "D"))
+    return row, part_start, part_end
+
+
+def _contexts(volumes: pd.DataFrame) -> np.ndarray:
+    """The headquarters a verdict needs per row: '' where it is the destination itself (or not stated)."""
+    hq = volumes["hq"].fillna("").astype(str).str.upper() if "hq" in volumes else pd.Series("", index=volumes.index)
+    return np.where(hq.to_numpy() == volumes["destination"].to_numpy(), "", hq.to_numpy()).astype(object)
+
+
+def _verdict_lookup(keys: pd.DataFrame, table: pd.DataFrame, metrics: pd.DataFrame, scenario_for, ctx: Context,
+                    conv: MetricConventions) -> pd.DataFrame:
+    """Outcome and rule for each distinct (regime, hq, chip, destination): one engine call per regime and hq."""
+    frames = []
+    for (regime, hq), group in keys.groupby(["regime", "hq"], sort=False):
+        chips = group["chip_id"].unique()
+        dests = list(group["destination"].unique())
+        sel = table["chip_id"].isin(chips).to_numpy()
+        if regime == BEFORE_RULES:
+            frames.append(pd.DataFrame({"regime": regime, "hq": hq, "chip_id": np.repeat(chips, len(dests)),
+                                        "destination": np.tile(dests, len(chips)), "outcome": "allowed",
+                                        "rule": BEFORE_RULES, "rules": "no rule in force"}))
+            continue
+        scenario, as_of = scenario_for(regime)
+        context = Context(hq=hq or None, export=ctx.export, quantity=ctx.quantity, entity_list=ctx.entity_list,
+                          military_end_use=ctx.military_end_use, military_intelligence=ctx.military_intelligence)
+        v = verdicts(scenario, table[sel].reset_index(drop=True), destinations=dests, as_of=as_of, ctx=context,
+                     conv=conv, metrics=metrics[sel].reset_index(drop=True))
+        frames.append(pd.DataFrame({"regime": regime, "hq": hq, "chip_id": v["chip_id"], "destination": v["destination"],
+                                    "outcome": v["outcome"], "rule": v["rule"], "rules": v["scenario"] + " on " + v["as_of"]}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def enacted_cuts(until: dt.date) -> np.ndarray:
+    """Every day on which the rules chipsim encodes changed, up to `until` (the first is 2022-10-07)."""
+    return np.array(sorted(change_dates(until)), dtype="datetime64[D]")
+
+
+def shipment_parts(volumes: pd.DataFrame, scenario: Scenario | None, *, table: pd.DataFrame, options: FlowOptions,
+                   ctx: Context = Context(), conv: MetricConventions = DEFAULT_CONVENTIONS,
+                   metrics: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per part of a shipment with its share of the shipment's days, its outcome and rule."""
+    start, end = _days(volumes["period_start"]), _days(volumes["period_end"])
+    last_day = pd.Timestamp(end.max()).date() if len(end) else dt.date.today()
+    cuts = enacted_cuts(max(last_day, dt.date(2022, 10, 7)))
+    extra = [] if options.through is None else [np.datetime64(options.through + dt.timedelta(days=1), "D")]
+    rule_cuts = cuts if scenario is None and options.straddle == "prorata" else np.array([], dtype="datetime64[D]")
+    all_cuts = np.unique(np.concatenate([rule_cuts, np.array(extra, dtype="datetime64[D]")]))
+    row, p_start, p_end = split_periods(start, end, all_cuts)
+    length = (end - start).astype(int) + 1
+    share = ((p_end - p_start).astype(int) + 1) / length[row]
+    if options.through is not None:
+        keep = p_start <= np.datetime64(options.through, "D")
+        row, p_start, p_end, share = row[keep], p_start[keep], p_end[keep], share[keep]
+    if scenario is None:
+        day = {"prorata": p_start, "start": start[row], "end": end[row]}[options.straddle]
+        k = np.searchsorted(cuts, day, side="right") - 1  # the last change on or before that day: its regime
+        regime = np.where(k >= 0, cuts[np.clip(k, 0, None)].astype(str), BEFORE_RULES).astype(object)
+
+        def scenario_for(r):
+            day = dt.date.fromisoformat(r)
+            return resolve_scenario(None, day), day
+    else:
+        regime = np.full(len(row), scenario.id, dtype=object)
+
+        def scenario_for(_):
+            return scenario, None
+    hq = _contexts(volumes)[row]
+    parts = pd.DataFrame({
+        "shipment": row, "owner": volumes["owner"].to_numpy()[row], "destination": volumes["destination"].to_numpy()[row],
+        "hq": hq, "chip_id": volumes["chip_id"].to_numpy()[row],
+        "period_start": start[row], "period_end": end[row], "part_start": p_start, "part_end": p_end,
+        "share": share, "regime": regime})
+    metrics = compute_metrics(table, conv) if metrics is None else metrics
+    keys = parts[["regime", "hq", "chip_id", "destination"]].drop_duplicates()
+    looked = _verdict_lookup(keys, table, metrics, scenario_for, ctx, conv)
+    parts = parts.merge(looked, on=["regime", "hq", "chip_id", "destination"], how="left", sort=False)
+    parts["straddles"] = _straddles(volumes, scenario, parts, cuts, table, metrics, ctx, conv, options)
+    return parts
+
+
+def _straddles(volumes, scenario, parts, cuts, table, metrics, ctx, conv, options) -> np.ndarray:
+    """A part is flagged when its shipment's period holds a rule change that changes the shipment's outcome."""
+    if scenario is not None:
+        return np.zeros(len(parts), dtype=bool)
+    if options.straddle != "prorata":  # the outcome is that of one day: ask what a day-by-day split would say
+        split = shipment_parts(volumes, None, table=table, options=FlowOptions(through=options.through), ctx=ctx,
+                               conv=conv, metrics=metrics)
+        differs = split.groupby("shipment")["outcome"].nunique() > 1
+        return differs.reindex(parts["shipment"]).fillna(False).to_numpy()
+    return (parts.groupby("shipment")["outcome"].transform("nunique") > 1).to_numpy()
+
+
+def _h100e_per_unit(volumes: pd.DataFrame, parts: pd.DataFrame, table: pd.DataFrame, metrics: pd.DataFrame,
+                    basis: str) -> np.ndarray:
+    if basis == "tpp":
+        factor = pd.Series(metrics["h100e"].to_numpy(dtype=float), index=table["chip_id"]).groupby(level=0).first()
+        return factor.reindex(parts["chip_id"]).to_numpy(dtype=float)
+    own = volumes.get("h100e_p50", pd.Series(np.nan, index=volumes.index)).to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        per_unit = own / volumes["units_p50"].to_numpy(dtype=float)
+    return per_unit[parts["shipment"].to_numpy()]
+
+
+def _price_draws(parts: pd.DataFrame, prices: pd.DataFrame | None, draws: int, seed: int) -> np.ndarray:
+    """USD per unit (parts x draws), uniform on the source's low-high range for the chip and the part's year."""
+    out = np.full((len(parts), draws), np.nan)
+    if prices is None or prices.empty or parts.empty:
+        return out
+    year = pd.DatetimeIndex(parts["part_start"]).year.to_numpy()
+    table = prices.drop_duplicates(["chip_id", "year"]).set_index(["chip_id", "year"])
+    idx = pd.MultiIndex.from_arrays([parts["chip_id"].to_numpy(), year])
+    low = table["price_low_usd"].reindex(idx).to_numpy(dtype=float)
+    high = table["price_high_usd"].reindex(idx).to_numpy(dtype=float)
+    keys, inverse = np.unique(np.char.add(parts["chip_id"].to_numpy().astype(str), year.astype(str)), return_inverse=True)
+    u = np.random.default_rng(seed + 1).random((len(keys), draws))[inverse]  # one price per chip-year and draw
+    return low[:, None] + (high - low)[:, None] * u
+
+
+def run_flows(volumes: pd.DataFrame, scenario=None, *, options: FlowOptions = FlowOptions(), table=None,
+              prices: pd.DataFrame | None = None, ctx: Context = Context(),
+              conv: MetricConventions = DEFAULT_CONVENTIONS, metrics: pd.DataFrame | None = None,
+              parts: pd.DataFrame | None = None) -> FlowRun:
+    """Evaluate every shipment as enacted (scenario None) or under `scenario`, and draw its volumes.
+
+    The same volumes, seed and correlations give the same volume draws whatever the scenario, so two runs
+    can be compared draw by draw (`blocked`). `parts` lets a caller reuse an evaluation (the app caches
+    the as-enacted one).
+    """
+    table = load_chips() if table is None else table
+    metrics = compute_metrics(table, conv) if metrics is None else metrics
+    prices = load_prices() if prices is None else prices  # the bundled ranges; an empty frame means no revenue
+    s = resolve_scenario(scenario) if scenario is not None else None
+    if parts is None:
+        parts = shipment_parts(volumes, s, table=table, options=options, ctx=ctx, conv=conv, metrics=metrics)
+    series = (volumes["source"].astype(str) + "|" + volumes["owner"].astype(str) + "|" +
+              volumes["chip_id"].astype(str)).to_numpy()
+    z = normal_scores(series, options.draws, seed=options.seed, series_correlation=options.series_correlation,
+                      cross_correlation=options.cross_correlation)
+    cols = [volumes[f"units_{q}"].to_numpy(dtype=float) if f"units_{q}" in volumes else np.full(len(volumes), np.nan)
+            for q in ("p5", "p50", "p95")]
+    per_shipment = two_piece_lognormal(*cols, z)
+    row = parts["shipment"].to_numpy()
+    units = per_shipment[row] * parts["share"].to_numpy()[:, None]
+    h100e = units * _h100e_per_unit(volumes, parts, table, metrics, options.h100e_basis)[:, None]
+    revenue = units * _price_draws(parts, prices, options.draws, options.seed)
+    label = "as enacted" if s is None else scenario_label(s)
+    vintage = pd.to_datetime(volumes["vintage"], errors="coerce").max() if "vintage" in volumes else pd.NaT
+    notes = []
+    missing = parts.loc[np.isnan(h100e[:, 0]), "chip_id"].unique()
+    if len(missing):
+        notes.append(f"no H100e for {', '.join(missing)} ({H100E_BASES[options.h100e_basis]} unknown): counted in units only")
+    return FlowRun(parts=parts, units=units, h100e=h100e, revenue=revenue, label=label, options=options,
+                   volume_source=volume_provenance(volumes), notes=notes,
+                   volume_vintage="" if pd.isna(vintage) else vintage.date().isoformat())
+
+
+def scenario_label(s: Scenario) -> str:
+    edits = ", ".join(f"{k}={v:g}" for k, v in sorted(s.edits.items()))
+    return s.id + (f" with {edits}" if edits else "")
+
+
+def _bands(values: np.ndarray, prefix: str) -> dict:
+    finite = np.isfinite(values)
+    q = np.percentile(np.where(finite, values, 0.0), QUANTILES, axis=1)
+    return {f"{prefix}_p{p}": q[i] for i, p in enumerate(QUANTILES)}
+
+
+def _group_sum(codes: np.ndarray, n: int, values: np.ndarray) -> np.ndarray:
+    """Sum rows of (parts x draws) into (groups x draws) per draw (never adding percentiles)."""
+    onehot = np.zeros((n, len(codes)))
+    onehot[codes, np.arange(len(codes))] = 1.0
+    return onehot @ np.where(np.isfinite(values), values, 0.0)
+
+
+def summarise(run: FlowRun, by: str = "outcome") -> pd.DataFrame:
+    """Totals with 5th/50th/95th percentiles per group; `license` its own line; an optional expected-shipped line."""
+    if by not in GROUPINGS:
+        raise ChipsimError(f"--by must be one of {', '.join(GROUPINGS)}, not {by!r}")
+    keys = GROUPINGS[by]
+    parts = run.parts
+    frames = [_summary_rows(run, parts, keys, np.ones(len(parts)))]
+    if run.options.approval_share is not None:
+        weight = parts["outcome"].map({**{o: 1.0 for o in PASSED}, "license": run.options.approval_share}).fillna(0.0)
+        expected = parts.assign(outcome=EXPECTED)
+        frames.append(_summary_rows(run, expected, keys, weight.to_numpy()))
+    out = pd.concat(frames, ignore_index=True)
+    out["_order"] = out["outcome"].map({o: i for i, o in enumerate(OUTCOME_ORDER + (EXPECTED,))})
+    out = out.sort_values([k for k in keys if k != "outcome"] + ["_order"], kind="stable")
+    out = out.drop(columns="_order").reset_index(drop=True)
+    out["rules"] = out.pop("rules")
+    out["basis"] = run.label
+    out["volume_source"] = run.volume_source
+    out["volume_vintage"] = run.volume_vintage
+    return out
+
+
+def _summary_rows(run: FlowRun, parts: pd.DataFrame, keys: list[str], weight: np.ndarray) -> pd.DataFrame:
+    codes, uniques = pd.MultiIndex.from_frame(parts[keys].astype(object)).factorize()
+    n = len(uniques)
+    rows = pd.DataFrame(list(uniques), columns=keys)
+    w = weight[:, None]
+    for measure in MEASURES:
+        rows = rows.assign(**_bands(_group_sum(codes, n, getattr(run, measure) * w), measure))
+    priced = np.isfinite(run.revenue[:, 0])
+    units_mid = np.median(run.units, axis=1)
+    covered = np.bincount(codes, weights=units_mid * priced * weight, minlength=n)
+    total = np.bincount(codes, weights=units_mid * weight, minlength=n)
+    rows["revenue_covers"] = np.divide(covered, total, out=np.zeros(n), where=total > 0)
+    for q in QUANTILES:  # no price for any of the group's units: no revenue figure, not a zero
+        rows[f"revenue_p{q}"] = rows[f"revenue_p{q}"].where(covered > 0)
+    rows["straddles"] = np.bincount(codes, weights=parts["straddles"].to_numpy(dtype=float), minlength=n) > 0
+    rows["rules"] = parts.groupby(codes)["rules"].agg(lambda r: "; ".join(dict.fromkeys(r))).reindex(range(n)).to_numpy()
+    for col in ("period_start", "period_end"):
+        if col in rows:
+            rows[col] = pd.to_datetime(rows[col]).dt.date.astype(str)
+    return rows
+
+
+def passed_by(run: FlowRun, keys: list[str], label: str = "passed without a licence") -> pd.DataFrame:
+    """Bands of what needed no licence (allowed or an exception) per group of `keys`, e.g. per quarter."""
+    weight = run.parts["outcome"].isin(PASSED).to_numpy(dtype=float)
+    return _summary_rows(run, run.parts.assign(outcome=label), keys + ["outcome"], weight)
+
+
+def passed_draws(run: FlowRun, measure: str = "h100e") -> np.ndarray:
+    """Per draw, the total that needed no licence (allowed or under an exception)."""
+    ok = run.parts["outcome"].isin(PASSED).to_numpy()
+    values = getattr(run, measure)
+    return np.where(np.isfinite(values[ok]), values[ok], 0.0).sum(axis=0)
+
+
+def blocked(enacted: FlowRun, other: FlowRun, measure: str = "h100e") -> dict:
+    """What `other` would have stopped of what passed as enacted: draw-by-draw difference and per-chip shares."""
+    diff = passed_draws(enacted, measure) - passed_draws(other, measure)
+    per_chip = {}
+    for chip in enacted.parts["chip_id"].unique():
+        a = enacted.parts["chip_id"].eq(chip).to_numpy() & enacted.parts["outcome"].isin(PASSED).to_numpy()
+        b = other.parts["chip_id"].eq(chip).to_numpy() & other.parts["outcome"].isin(PASSED).to_numpy()
+        per_chip[chip] = float(np.median(np.nan_to_num(getattr(enacted, measure)[a]).sum(axis=0)
+                                         - np.nan_to_num(getattr(other, measure)[b]).sum(axis=0)))
+    q = np.percentile(diff, QUANTILES)
+    return {"p5": float(q[0]), "p50": float(q[1]), "p95": float(q[2]), "per_chip": per_chip}
