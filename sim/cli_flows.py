@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from .cli_options import add_table_options, add_transaction_options, context_from, conventions_from, table_from
-from .errors import ChipsimError, unknown_name
+from .errors import ChipsimError
 from .report.output import FORMATS, write_frame
 
 
@@ -24,16 +24,6 @@ def _options(args):
                        through=parse_date(args.through, "--through") if args.through else None)
 
 
-def select_owner(volumes, owner: str | None):
-    """Rows of one owner (case-insensitive); an unknown owner lists the known ones."""
-    if not owner:
-        return volumes
-    owners = {str(o).casefold(): o for o in volumes["owner"].unique()}
-    if owner.casefold() not in owners:
-        raise unknown_name("owner in the volumes table", owner, owners.values())
-    return volumes[volumes["owner"] == owners[owner.casefold()]].reset_index(drop=True)
-
-
 def cmd_flows(args) -> int:
     from .analysis.flows import run_flows, summarise
     from .data.volumes import load_prices, load_volumes
@@ -41,7 +31,7 @@ def cmd_flows(args) -> int:
     from .rules.scenario import parse_assignments
 
     table = table_from(args)
-    volumes = select_owner(load_volumes(args.volumes, chip_ids=table), args.owner)
+    volumes = load_volumes(args.volumes, chip_ids=table)
     prices = load_prices(args.prices, chip_ids=table)
     options, ctx, conv = _options(args), context_from(args), conventions_from(args)
     scenario = None
@@ -51,11 +41,13 @@ def cmd_flows(args) -> int:
         scenario = resolve_scenario(args.scenario, overrides=parse_assignments(args.set))
     elif args.set:
         raise ChipsimError("--set edits a scenario: give --scenario ID|FILE too (as enacted means the rules as they were)")
-    run = run_flows(volumes, scenario, options=options, table=table, prices=prices, ctx=ctx, conv=conv)
+    if args.balance:
+        return _print_balance(args, volumes, scenario, options, table, prices, ctx, conv)
+    run = run_flows(volumes, scenario, owner=args.owner, options=options, table=table, prices=prices, ctx=ctx, conv=conv)
     out = summarise(run, args.by)
     if args.format == "table" and not args.out:
         shown = out.drop(columns=["rules", "basis", "volume_source", "volume_vintage"])
-        write_frame(shown, "table")
+        write_frame(_rounded(shown), "table")
         print(f"\nrules: {run.label}; volumes: {run.volume_source}; {args.draws:,} draws, seed {args.seed}, "
               f"correlation {options.series_correlation:g} within a series and {options.cross_correlation:g} across")
     else:
@@ -63,11 +55,42 @@ def cmd_flows(args) -> int:
     for note in run.notes:
         print(f"chipsim: note: {note}", file=sys.stderr)
     if scenario is not None:
-        enacted = run_flows(volumes, None, options=options, table=table, prices=prices, ctx=ctx, conv=conv)
+        enacted = run_flows(volumes, None, owner=args.owner, options=options, table=table, prices=prices, ctx=ctx,
+                            conv=conv)
         sentence = difference_sentence(enacted, run, args.owner or "")
         print(("\n" if args.format == "table" and not args.out else "") + sentence,
               file=sys.stdout if args.format == "table" and not args.out else sys.stderr)
     return 0
+
+
+def _print_balance(args, volumes, scenario, options, table, prices, ctx, conv) -> int:
+    from .analysis.balance import REFERENCE_RATIO, balance
+
+    out = balance(volumes, scenario, options=options, table=table, china=args.owner or "China", prices=prices, ctx=ctx,
+                  conv=conv)
+    if args.format == "table" and not args.out:
+        shown = out.drop(columns=["basis", "volume_source"])
+        write_frame(_rounded(shown), "table")
+        print(f"\nratio = (China's imports that needed no licence{' + approved licences' if options.approval_share else ''}"
+              f" + domestic production) / the US owners' purchases, in H100e; p_above_reference = share of draws above "
+              f"{REFERENCE_RATIO:.0%} (the cap proposed to Commerce on 2025-08-25). Rules: {out['basis'].iat[0]}; "
+              f"volumes: {out['volume_source'].iat[0]}; domestic production: sourced envelopes "
+              "(sim/data/shipments/china_domestic_envelope.csv; grade = the weakest evidence it rests on)")
+    else:
+        write_frame(out, args.format, args.out)
+    return 0
+
+
+def _rounded(frame):
+    """Whole units, H100e and dollars in the terminal (bands from draws carry no meaningful decimals)."""
+    out = frame.copy()
+    for col in out.columns:
+        if col.startswith(("units_", "h100e_", "revenue_p", "china_imports", "china_domestic", "us_owners")):
+            out[col] = out[col].round(0)
+        elif col.endswith(("_ratio_p5", "_ratio_p50", "_ratio_p95")) or col in ("revenue_covers", "cap_binds",
+                                                                              "p_above_reference"):
+            out[col] = out[col].round(3)
+    return out
 
 
 def cmd_import_epoch_counts(args) -> int:
@@ -137,6 +160,8 @@ def register(sub) -> None:
                    help="; ".join(f"{k}: {v}" for k, v in H100E_BASES.items()))
     p.add_argument("--approval-share", type=float, metavar="0..1",
                    help="share of 'license' volume assumed approved: adds an 'expected shipped' line")
+    p.add_argument("--balance", action="store_true",
+                   help="per year: China's imports that passed + its domestic production against the US owners' purchases")
     p.add_argument("--format", choices=FORMATS, default="table")
     p.add_argument("--out", metavar="FILE", help="write to FILE instead of standard output")
     p.set_defaults(func=cmd_flows)

@@ -25,7 +25,7 @@ from ..data.chips import load_chips
 from ..data.volumes import load_prices, volume_provenance
 from ..engine.metrics import compute_metrics
 from ..engine.vectorised import Context, verdicts
-from ..errors import ChipsimError
+from ..errors import ChipsimError, unknown_name
 from ..rules.conventions import DEFAULT_CONVENTIONS, MetricConventions
 from ..rules.scenario import Scenario
 from .sweep import OUTCOME_ORDER
@@ -131,12 +131,16 @@ def _verdict_lookup(keys: pd.DataFrame, table: pd.DataFrame, metrics: pd.DataFra
                                         "rule": BEFORE_RULES, "rules": "no rule in force"}))
             continue
         scenario, as_of = scenario_for(regime)
+        caps = {r: cap for cap in scenario.caps for r in cap["on_rules"]}
         context = Context(hq=hq or None, export=ctx.export, quantity=ctx.quantity, entity_list=ctx.entity_list,
                           military_end_use=ctx.military_end_use, military_intelligence=ctx.military_intelligence)
         v = verdicts(scenario, table[sel].reset_index(drop=True), destinations=dests, as_of=as_of, ctx=context,
                      conv=conv, metrics=metrics[sel].reset_index(drop=True))
+        cap = v["rule"].map(lambda r: caps.get(r, {}))
         frames.append(pd.DataFrame({"regime": regime, "hq": hq, "chip_id": v["chip_id"], "destination": v["destination"],
-                                    "outcome": v["outcome"], "rule": v["rule"], "rules": v["scenario"] + " on " + v["as_of"]}))
+                                    "outcome": v["outcome"], "rule": v["rule"], "rules": v["scenario"] + " on " + v["as_of"],
+                                    "cap_id": cap.map(lambda c: c.get("id")), "cap_of": cap.map(lambda c: c.get("share_of")),
+                                    "cap_share": cap.map(lambda c: scenario.value(c["param"]) if c else np.nan)}))
     return pd.concat(frames, ignore_index=True)
 
 
@@ -226,41 +230,99 @@ def _price_draws(parts: pd.DataFrame, prices: pd.DataFrame | None, draws: int, s
     return low[:, None] + (high - low)[:, None] * u
 
 
-def run_flows(volumes: pd.DataFrame, scenario=None, *, options: FlowOptions = FlowOptions(), table=None,
-              prices: pd.DataFrame | None = None, ctx: Context = Context(),
-              conv: MetricConventions = DEFAULT_CONVENTIONS, metrics: pd.DataFrame | None = None,
-              parts: pd.DataFrame | None = None) -> FlowRun:
-    """Evaluate every shipment as enacted (scenario None) or under `scenario`, and draw its volumes.
+def select_owner(volumes: pd.DataFrame, owner) -> np.ndarray:
+    """Rows of one owner or a list of owners (case-insensitive) as a mask; an unknown owner lists the known ones."""
+    if not owner:
+        return np.ones(len(volumes), dtype=bool)
+    owners = {str(o).casefold(): o for o in volumes["owner"].unique()}
+    wanted = [owner] if isinstance(owner, str) else list(owner)
+    for name in wanted:
+        if str(name).casefold() not in owners:
+            raise unknown_name("owner in the volumes table", name, owners.values())
+    return volumes["owner"].isin([owners[str(n).casefold()] for n in wanted]).to_numpy()
 
-    The same volumes, seed and correlations give the same volume draws whatever the scenario, so two runs
-    can be compared draw by draw (`blocked`). `parts` lets a caller reuse an evaluation (the app caches
-    the as-enacted one).
-    """
-    table = load_chips() if table is None else table
-    metrics = compute_metrics(table, conv) if metrics is None else metrics
-    prices = load_prices() if prices is None else prices  # the bundled ranges; an empty frame means no revenue
-    s = resolve_scenario(scenario) if scenario is not None else None
-    if parts is None:
-        parts = shipment_parts(volumes, s, table=table, options=options, ctx=ctx, conv=conv, metrics=metrics)
+
+def draw_volumes(volumes: pd.DataFrame, options: FlowOptions) -> np.ndarray:
+    """Units per shipment row (rows x draws); the same table, seed and correlations always give the same draws."""
     series = (volumes["source"].astype(str) + "|" + volumes["owner"].astype(str) + "|" +
               volumes["chip_id"].astype(str)).to_numpy()
     z = normal_scores(series, options.draws, seed=options.seed, series_correlation=options.series_correlation,
                       cross_correlation=options.cross_correlation)
     cols = [volumes[f"units_{q}"].to_numpy(dtype=float) if f"units_{q}" in volumes else np.full(len(volumes), np.nan)
             for q in ("p5", "p50", "p95")]
-    per_shipment = two_piece_lognormal(*cols, z)
-    row = parts["shipment"].to_numpy()
-    units = per_shipment[row] * parts["share"].to_numpy()[:, None]
-    h100e = units * _h100e_per_unit(volumes, parts, table, metrics, options.h100e_basis)[:, None]
+    return two_piece_lognormal(*cols, z)
+
+
+def apply_caps(parts: pd.DataFrame, units: np.ndarray, volumes: pd.DataFrame, drawn: np.ndarray):
+    """Volume caps (a share of the same product's shipments to another destination in the same days).
+
+    Units above the cap leave the licensed line for a `denied` line under the cap's id; `cap_binds` is the
+    share of draws in which the cap bound. Without any shipment of the product to the cap's reference
+    destination in the volumes, the cap cannot be evaluated: the units stay licensed and a note says so.
+    """
+    notes: list[str] = []
+    capped = np.flatnonzero(parts["cap_id"].notna().to_numpy() & parts["outcome"].eq("license").to_numpy())
+    parts = parts.assign(cap_binds=np.nan, over_cap=False)
+    if not len(capped):
+        return parts, units, notes
+    units = units.copy()
+    start, end = _days(volumes["period_start"]), _days(volumes["period_end"])
+    extra_rows, extra_units = [], []
+    for cap_of in parts["cap_of"].iloc[capped].unique():
+        k = capped[parts["cap_of"].iloc[capped].to_numpy() == cap_of]
+        ref = np.flatnonzero(volumes["destination"].to_numpy() == cap_of)
+        p_start = parts["part_start"].to_numpy(dtype="datetime64[D]")[k][:, None]
+        p_end = parts["part_end"].to_numpy(dtype="datetime64[D]")[k][:, None]
+        overlap = (np.minimum(p_end, end[ref][None, :]) - np.maximum(p_start, start[ref][None, :])).astype(int) + 1
+        same = parts["chip_id"].to_numpy()[k][:, None] == volumes["chip_id"].to_numpy()[ref][None, :]
+        weight = np.where(same, np.clip(overlap, 0, None) / ((end[ref] - start[ref]).astype(int) + 1)[None, :], 0.0)
+        known = weight.sum(axis=1) > 0
+        limit = parts["cap_share"].to_numpy(dtype=float)[k][:, None] * (weight @ drawn[ref])
+        over = np.where(known[:, None], np.maximum(units[k] - limit, 0.0), 0.0)
+        units[k] -= over
+        parts.loc[parts.index[k], "cap_binds"] = np.where(known, (over > 0).mean(axis=1), np.nan)
+        extra_rows.append(parts.iloc[k[known]].assign(outcome="denied", rule=parts["cap_id"].iloc[k[known]].to_numpy(),
+                                                      over_cap=True))
+        extra_units.append(over[known])
+        for chip, day in parts[["chip_id", "part_start"]].iloc[k[~known]].drop_duplicates().itertuples(index=False):
+            notes.append(f"cap {parts['cap_id'].iloc[k[0]]} not evaluated for {chip} from {str(day)[:10]}: the volumes "
+                         f"hold no shipment of it to {cap_of} in those days (units stay under 'license')")
+    parts = pd.concat([parts] + extra_rows, ignore_index=True)
+    return parts, np.vstack([units] + extra_units), notes
+
+
+def run_flows(volumes: pd.DataFrame, scenario=None, *, owner=None, options: FlowOptions = FlowOptions(),
+              table=None, prices: pd.DataFrame | None = None, ctx: Context = Context(),
+              conv: MetricConventions = DEFAULT_CONVENTIONS, metrics: pd.DataFrame | None = None,
+              parts: pd.DataFrame | None = None) -> FlowRun:
+    """Evaluate every shipment (of `owner`, or all) as enacted (scenario None) or under `scenario`, and draw it.
+
+    Volumes are drawn for the whole table, so the same table, seed and correlations give the same draws
+    whatever the scenario or owner: two runs compare draw by draw (`blocked`), and a cap can read the
+    shipments to its reference destination. `parts` lets a caller reuse an evaluation of the owner's rows
+    (the app caches the as-enacted one).
+    """
+    table = load_chips() if table is None else table
+    metrics = compute_metrics(table, conv) if metrics is None else metrics
+    prices = load_prices() if prices is None else prices  # the bundled ranges; an empty frame means no revenue
+    s = resolve_scenario(scenario) if scenario is not None else None
+    mask = select_owner(volumes, owner)
+    rows_of = np.flatnonzero(mask)
+    mine = volumes[mask].reset_index(drop=True)
+    if parts is None:
+        parts = shipment_parts(mine, s, table=table, options=options, ctx=ctx, conv=conv, metrics=metrics)
+    drawn = draw_volumes(volumes, options)
+    units = drawn[rows_of[parts["shipment"].to_numpy()]] * parts["share"].to_numpy()[:, None]
+    parts, units, notes = apply_caps(parts, units, volumes, drawn)
+    h100e = units * _h100e_per_unit(mine, parts, table, metrics, options.h100e_basis)[:, None]
     revenue = units * _price_draws(parts, prices, options.draws, options.seed)
     label = "as enacted" if s is None else scenario_label(s)
-    vintage = pd.to_datetime(volumes["vintage"], errors="coerce").max() if "vintage" in volumes else pd.NaT
-    notes = []
-    missing = parts.loc[np.isnan(h100e[:, 0]), "chip_id"].unique()
+    vintage = pd.to_datetime(mine["vintage"], errors="coerce").max() if "vintage" in mine else pd.NaT
+    missing = parts.loc[np.isnan(h100e[:, 0]), "chip_id"].unique() if len(parts) else []
     if len(missing):
         notes.append(f"no H100e for {', '.join(missing)} ({H100E_BASES[options.h100e_basis]} unknown): counted in units only")
     return FlowRun(parts=parts, units=units, h100e=h100e, revenue=revenue, label=label, options=options,
-                   volume_source=volume_provenance(volumes), notes=notes,
+                   volume_source=volume_provenance(mine), notes=notes,
                    volume_vintage="" if pd.isna(vintage) else vintage.date().isoformat())
 
 
@@ -319,6 +381,8 @@ def _summary_rows(run: FlowRun, parts: pd.DataFrame, keys: list[str], weight: np
     for q in QUANTILES:  # no price for any of the group's units: no revenue figure, not a zero
         rows[f"revenue_p{q}"] = rows[f"revenue_p{q}"].where(covered > 0)
     rows["straddles"] = np.bincount(codes, weights=parts["straddles"].to_numpy(dtype=float), minlength=n) > 0
+    if "cap_binds" in parts and parts["cap_binds"].notna().any():  # share of draws in which a volume cap bound
+        rows["cap_binds"] = parts.groupby(codes)["cap_binds"].max().reindex(range(n)).to_numpy()
     rows["rules"] = parts.groupby(codes)["rules"].agg(lambda r: "; ".join(dict.fromkeys(r))).reindex(range(n)).to_numpy()
     for col in ("period_start", "period_end"):
         if col in rows:

@@ -97,6 +97,8 @@ class Scenario:
     advisories: list[dict] = field(default_factory=list)  # notes that never change an outcome (GP10, FDP reach)
     phases: list[Phase] = field(default_factory=list)
     exporting_country: str = "US"  # a "destination" equal to it is no export at all
+    # volume caps a rule attaches (e.g. China shipments <= 50 % of US ones): they bind only on volumes (flows)
+    caps: list[dict] = field(default_factory=list)
     layers: tuple[str, ...] = ()
 
     def phase(self, pid: str) -> Phase:
@@ -249,7 +251,7 @@ def _parameter(name: str, entry, base: Parameter | None, err) -> Parameter:
 
 TOP_LEVEL = {"id", "title", "effective", "status", "citation", "evidence", "notes", "default_as_of", "series", "extends",
              "parameters", "destination_sets", "predicates", "classification", "chains", "conditions", "remove",
-             "advisories", "phases", "layers", "exporting_country"}
+             "advisories", "phases", "layers", "exporting_country", "caps"}
 LAYER_KEYS = {"title", "citation", "notes", "parameters", "destination_sets", "predicates", "chains", "conditions", "advisories"}
 
 
@@ -371,7 +373,7 @@ def _merge_content(scenario: Scenario, data: dict, err, base_id, source: str) ->
     for name, rules in chains.items():
         scenario.chains[name] = _merge_rules(scenario.chains.get(name, []), rules, err, f"chain '{name}'")
     scenario.chains = {k: [r for r in v if r["id"] not in removed] for k, v in scenario.chains.items()}
-    for key in ("conditions", "advisories"):
+    for key in ("conditions", "advisories", "caps"):
         merged = _merge_rules(getattr(scenario, key), data.get(key, []), err, key.rstrip("s"))
         setattr(scenario, key, [r for r in merged if r["id"] not in removed])
 
@@ -495,6 +497,12 @@ def _check(s: Scenario, err) -> None:
         on_rules = cond.get("on_rules", [])
         if not isinstance(on_rules, list) or not all(isinstance(r, str) for r in on_rules):
             raise err(f"condition {cond['id']}: on_rules must be a list of rule ids", cond["id"])
+    for cap in s.caps:
+        require(cap, ("id", "on_rules", "share_of", "param", "text", "citation"), "cap")
+        if cap["param"] not in s.parameters:
+            raise err(f"cap {cap['id']}: unknown parameter {cap['param']!r}", cap["id"])
+        if not isinstance(cap["on_rules"], list) or not all(isinstance(r, str) for r in cap["on_rules"]):
+            raise err(f"cap {cap['id']}: on_rules must be a list of rule ids", cap["id"])
     for name, spec in s.destination_sets.items():
         if not isinstance(spec, dict) or "any" not in spec:
             raise err(f"destination set {name} needs 'any' (a list of groups or ISO codes)", name)
