@@ -45,6 +45,8 @@ FIELDS: dict[str, Field] = {
     "sw_only": Field("only", "bool", True),
     "map_group": Field("mapgroup", "str", "All countries and territories"),
     "fl_owner": Field("owner", "str", "China"),
+    "fl_view": Field("flows", "str", "History"),
+    "fw_chip": Field("fwchip", "str", "nvidia-h200-sxm"),
     # the transaction: what kind of shipment, and what screening the parties found
     "shipment": Field("ship", "str", "us"),
     "entity_list": Field("el", "str", "none"),
