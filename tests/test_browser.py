@@ -203,3 +203,22 @@ def test_embargoed_destinations_and_screening_in_the_real_browser(server, page):
     page.locator("[data-testid='stVegaLiteChart'] canvas, [data-testid='stVegaLiteChart'] svg").first.wait_for(timeout=60_000)
     page.wait_for_timeout(1500)
     page.screenshot(path=str(ARTIFACTS / "app-map-l20-embargo.png"))
+
+
+def test_compute_flows_answers_without_scrolling_and_the_forward_view_is_one_click_away(server, page):
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.goto(server + "/?screen=Compute+flows&scenario=us-2023-11", wait_until="domcontentloaded")
+    head = page.get_by_text(re.compile(r"^Under us-2023-11, [\d,]+ H100e \(5th-95th percentile"))
+    head.wait_for(timeout=90_000)
+    box = head.bounding_box()
+    assert box["y"] + box["height"] < 900  # the answer is on the first screen
+    page.locator("[data-testid='stVegaLiteChart'] canvas, [data-testid='stVegaLiteChart'] svg").first.wait_for(timeout=60_000)
+    page.wait_for_timeout(1500)
+    page.screenshot(path=str(ARTIFACTS / "app-flows-history.png"))
+    page.get_by_text("Forward", exact=True).click()
+    page.get_by_text(re.compile(r"Under us-2023-11, nvidia-h200-sxm to China, median units by outcome: denied")).wait_for(
+        timeout=60_000)
+    page.goto(server + "/?screen=Compute+flows&flows=Forward&scenario=us-2026-01", wait_until="domcontentloaded")
+    page.get_by_text(re.compile(r"license: [\d,]+; the volume cap binds in \d+% of draws")).wait_for(timeout=60_000)
+    page.screenshot(path=str(ARTIFACTS / "app-flows-forward.png"))
+    page.set_viewport_size({"width": 1500, "height": 1100})

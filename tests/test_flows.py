@@ -268,3 +268,131 @@ def test_cli_flows_refuses_bad_input_without_a_traceback(tmp_path):
         assert r.stderr.strip(), args
     r = _cli("flows", "--volumes", str(bad))
     assert "v.csv" in r.stderr and "expected" in r.stderr
+
+
+# ---------------------------------------------------------------------------------------------
+# forward volumes and the volume cap of 91 FR 1684 (China <= 50 % of US end-use shipments)
+
+def _forward(china=(200_000, 400_000, 800_000), us=(600_000, 900_000, 1_300_000), us_chip="nvidia-h200-sxm"):
+    from sim.data.volumes import parse_volumes
+
+    head = "source,vintage,owner,destination,hq,chip_id,period_start,period_end,units_p5,units_p50,units_p95\n"
+    rows = [f"test,2026-12-01,China,CN,CN,nvidia-h200-sxm,2026-01-15,2026-12-31,{china[0]},{china[1]},{china[2]}"]
+    if us:
+        rows.append(f"test,2026-12-01,US users,US,US,{us_chip},2026-01-01,2026-12-31,{us[0]},{us[1]},{us[2]}")
+    return parse_volumes(head + "\n".join(rows) + "\n", "forward.csv")
+
+
+def test_the_us_share_cap_moves_units_above_it_to_denied_and_conserves_them():
+    vols = _forward()
+    run = run_flows(vols, "us-2026-01", owner="China", options=FAST)
+    lic, over = run.parts["outcome"].eq("license").to_numpy(), run.parts["over_cap"].to_numpy()
+    assert run.parts.loc[over, "rule"].eq("rlp-2026-us-share").all() and run.parts.loc[over, "outcome"].eq("denied").all()
+    drawn = run_flows(vols, None, owner="China", options=FlowOptions(draws=400, approval_share=None))
+    assert np.allclose(run.units[lic].sum(0) + run.units[over].sum(0), drawn.units.sum(0))  # nothing lost or made
+    us = run_flows(vols, None, owner="US users", options=FAST).units.sum(0) * (351 / 365)  # the overlapping days
+    assert np.all(run.units[lic].sum(0) <= 0.5 * us + 1e-6)
+    binds = run.parts.loc[lic, "cap_binds"].iloc[0]
+    assert 0 < binds < 1 and binds == pytest.approx(np.mean(drawn.units.sum(0) > 0.5 * us + 1e-9))
+
+
+def test_tightening_the_cap_never_lets_more_through():
+    from sim.api import resolve_scenario
+
+    vols = _forward()
+    licensed = []
+    for share in (1.0, 0.5, 0.25, 0.0):
+        s = resolve_scenario("us-2026-01", overrides={"RLP.us_share_cap": share})
+        run = run_flows(vols, s, owner="China", options=FAST)
+        licensed.append(run.units[run.parts["outcome"].eq("license").to_numpy()].sum(0))
+    for looser, tighter in zip(licensed, licensed[1:]):
+        assert np.all(tighter <= looser + 1e-9)
+
+
+def test_a_cap_without_us_volumes_is_not_evaluated_and_says_so():
+    run = run_flows(_forward(us=None), "us-2026-01", owner="China", options=FAST)
+    assert not run.parts["over_cap"].any() and run.parts["outcome"].eq("license").all()
+    assert any("not evaluated" in n and "nvidia-h200-sxm" in n for n in run.notes)
+    other_chip = run_flows(_forward(us_chip="nvidia-h100-sxm"), "us-2026-01", owner="China", options=FAST)
+    assert not other_chip.parts["over_cap"].any()  # another product's US shipments set no cap for this one
+
+
+def test_as_enacted_the_cap_applies_from_the_rule_in_force():
+    run = run_flows(_forward(), None, owner="China", options=FAST)
+    assert run.parts["over_cap"].any()
+
+
+# ---------------------------------------------------------------------------------------------
+# the compute balance
+
+@pytest.fixture(scope="module")
+def balances(volumes):
+    from sim.analysis.balance import balance
+
+    return balance(volumes, None, options=FAST), balance(volumes, "us-2025-04-h20", options=FAST)
+
+
+def test_balance_counts_full_us_years_and_domestic_only_where_sourced(balances):
+    enacted, _ = balances
+    assert enacted["year"].tolist() == [2022, 2023, 2024, 2025]  # Epoch's US owners stop in Q1 2026
+    assert enacted.loc[enacted["year"] < 2024, "china_domestic_h100e_p50"].isna().all()
+    assert enacted.loc[enacted["year"] >= 2024, "china_to_us_ratio_p50"].gt(0).all()
+    for col in ("china_imports_h100e", "us_owners_h100e", "china_to_us_ratio"):
+        known = enacted.dropna(subset=[f"{col}_p50"])
+        assert (known[f"{col}_p5"] <= known[f"{col}_p50"]).all() and (known[f"{col}_p50"] <= known[f"{col}_p95"]).all()
+
+
+def test_a_stricter_rule_never_raises_chinas_share(balances):
+    enacted, letters = balances
+    a, b = enacted.set_index("year"), letters.set_index("year")
+    assert (b["china_imports_h100e_p50"] <= a["china_imports_h100e_p50"] + 1e-6).all()
+    assert b.loc[2024, "china_to_us_ratio_p50"] < a.loc[2024, "china_to_us_ratio_p50"]
+
+
+def test_domestic_draws_stay_inside_their_sourced_envelopes(bundled):
+    from sim.analysis.balance import domestic_draws
+    from sim.data.domestic import load_envelope, load_estimates
+
+    env = load_envelope()
+    draws = domestic_draws(env, load_chips(), 2000, 0)
+    h = bundled["h100e"]
+    for year, rows in env.groupby("year"):
+        lo = (rows["units_low"] * h.reindex(rows["chip_low"]).to_numpy()).sum()
+        hi = (rows["units_high"] * h.reindex(rows["chip_high"]).to_numpy()).sum()
+        assert lo - 1e-6 <= draws.loc[year].min() and draws.loc[year].max() <= hi + 1e-6
+    ids = set(load_estimates()["estimate_id"])
+    cited = {i.strip() for r in env["rests_on"] for i in r.split(";")}
+    assert cited <= ids  # every envelope names estimates that are bundled with their source and quote
+    est = load_estimates()
+    assert est["grade"].isin(["P", "S", "W"]).all() and (est["url"].str.startswith("https://")).all()
+
+
+@pytest.mark.parametrize("row, column, needle", [
+    ("2025,Huawei,300,200,huawei-ascend-910b,huawei-ascend-910c,S,x,", "units_high", "at least units_low"),
+    ("2025,Huawei,100,200,huawei-ascend-91,huawei-ascend-910c,S,x,", "chip_low", "chip_id"),
+    ("2025,Huawei,100,200,huawei-ascend-910b,huawei-ascend-910c,X,x,", "grade", "one of P, S, W"),
+])
+def test_a_bad_domestic_envelope_names_row_column_and_expectation(row, column, needle):
+    from sim.data.domestic import parse_envelope
+    from sim.errors import ValidationError
+
+    head = "year,producer,units_low,units_high,chip_low,chip_high,grade,rests_on,note\n"
+    with pytest.raises(ValidationError) as err:
+        parse_envelope(head + row + "\n", "env.csv")
+    text = str(err.value)
+    assert "env.csv:2" in text and "row 1" in text and column in text and needle in text
+
+
+def test_cli_balance_and_forward_file(tmp_path):
+    r = _cli("flows", "--balance", "--draws", "200")
+    assert r.returncode == 0, r.stderr
+    assert "2025" in r.stdout and "10%" in r.stdout and "china_to_us_ratio_p50" in r.stdout
+    path = tmp_path / "fwd.csv"
+    from sim.data.volumes import table_to_csv_text
+
+    path.write_text(table_to_csv_text(_forward()), encoding="utf-8")
+    r = _cli("flows", "--volumes", str(path), "--owner", "China", "--scenario", "us-2026-01", "--by", "chip",
+             "--draws", "300", "--format", "csv")
+    assert r.returncode == 0, r.stderr
+    frame = pd.read_csv(__import__("io").StringIO(r.stdout))
+    assert set(frame["outcome"]) == {"license", "denied"} and frame["cap_binds"].between(0, 1).all()
