@@ -12,7 +12,9 @@ import streamlit as st
 
 from sim.data.destinations import memberships
 from sim.data.schema import CONFIDENCE_GRADES, THROUGHPUT_BITS
+from sim.data.volumes import load_volumes, volume_provenance
 from sim.engine.vectorised import Context
+from sim.report.flows_text import method_lines
 from sim.rules.conventions import DEFAULT_CONVENTIONS, MetricConventions
 from sim.rules.glossary import terms
 from sim.rules.scenario import preset_ids
@@ -127,6 +129,11 @@ def render(state) -> None:
     st.dataframe(dated[["group", "iso2", "effective_from", "effective_to", "citation"]], hide_index=True, width="stretch")
     st.caption("Hong Kong is evaluated as China (85 FR 83788); every other membership is as listed in "
                "15 CFR 740 Supp. No. 1.")
+
+    st.subheader("Compute flows")
+    st.markdown("\n".join("- " + line for line in method_lines()))
+    st.caption(f"Shipment volumes: {volume_provenance(load_volumes())} (MIT licence, bundled with it). "
+               "Volume caps are rule data ([[caps]] in a scenario file) and bind only on volumes.")
 
     st.subheader("Evidence")
     bundled = bundled_chips()

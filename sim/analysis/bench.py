@@ -12,7 +12,11 @@
   slower the stream is (wall clock; floor_ratio_cpu the same in CPU time, which other processes
   on a shared machine do not inflate);
 - compact: a child process writes a 10,000 x 10,000 (10^8-point) grid, every destination, in the
-  compact class form: seconds, bytes on disk and peak RSS.
+  compact class form: seconds, bytes on disk and peak RSS;
+- flows: the bundled shipment table (every owner) evaluated under every preset with 2,000 volume draws
+  each and summarised by chip and outcome; numpy_floor_seconds is the bare numpy work on the same shape
+  (normal draws, their exponential, one group sum per preset), and the as-enacted run (every rule change
+  in the shipments' periods) is timed on its own.
 Times are the best of several repeats, so a busy machine inflates them least (the streaming
 sweeps run once: they take long enough not to need it).
 """
@@ -201,10 +205,43 @@ def run(repeats: int = 5, scalar_points: int = 20, memory_points: int = 10_000_0
         "scalar_speedup": round(scalar / vec, 1),
         "memory_sweep_points": memory_points, "peak_rss_mb": round(peak, 1),
         **streamed,
-        "targets": {"ratio_vs_floor": "<= 5", "scalar_speedup": ">= 100", "peak_rss_mb": "< 1024",
+        **flows_bench(repeats=min(repeats, 3)),
+        "targets": {"flows.seconds": "< 1", "ratio_vs_floor": "<= 5", "scalar_speedup": ">= 100", "peak_rss_mb": "< 1024",
                     "stream.peak_rss_mb": "< 1024", "stream.floor_ratio": "<= 2",
                     "stream.floor_ratio_cpu": "<= 2", "stream.rows_in_file": "= stream.rows"},
     }
+
+
+def flows_bench(repeats: int = 3, draws: int = 2000) -> dict:
+    """Compute flows: every preset over the whole bundled volumes table, against a numpy floor of the same shape."""
+    from ..data.chips import load_chips
+    from ..data.volumes import load_volumes
+    from ..engine.metrics import compute_metrics
+    from ..rules.scenario import preset_ids
+    from .flows import FlowOptions, run_flows, summarise
+
+    volumes, table = load_volumes(), load_chips()
+    metrics, ids, options = compute_metrics(table), preset_ids(), FlowOptions(draws=draws)
+
+    def every_preset():
+        for pid in ids:
+            summarise(run_flows(volumes, pid, options=options, table=table, metrics=metrics), "chip")
+
+    every_preset()  # warm the scenario and chip caches
+    seconds = _best_of(every_preset, repeats)
+    rng = np.random.default_rng(0)
+    groups = np.zeros((50, len(volumes)))
+    groups[rng.integers(0, 50, len(volumes)), np.arange(len(volumes))] = 1.0
+
+    def floor():
+        for _ in ids:
+            groups @ np.exp(rng.standard_normal((len(volumes), draws)))
+
+    floor_s = _best_of(floor, repeats)
+    enacted = _best_of(lambda: run_flows(volumes, None, options=options, table=table, metrics=metrics), repeats)
+    return {"flows": {"shipments": len(volumes), "presets": len(ids), "draws": draws, "seconds": round(seconds, 4),
+                      "numpy_floor_seconds": round(floor_s, 4), "ratio_vs_floor": round(seconds / floor_s, 1),
+                      "as_enacted_seconds": round(enacted, 4)}}
 
 
 def main_json(**kw) -> str:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -230,6 +231,12 @@ def _price_draws(parts: pd.DataFrame, prices: pd.DataFrame | None, draws: int, s
     return low[:, None] + (high - low)[:, None] * u
 
 
+@lru_cache(maxsize=1)
+def _bundled_prices() -> pd.DataFrame:
+    """The bundled price ranges, read and validated once per process (they never change while it runs)."""
+    return load_prices()
+
+
 def select_owner(volumes: pd.DataFrame, owner) -> np.ndarray:
     """Rows of one owner or a list of owners (case-insensitive) as a mask; an unknown owner lists the known ones."""
     if not owner:
@@ -304,7 +311,7 @@ def run_flows(volumes: pd.DataFrame, scenario=None, *, owner=None, options: Flow
     """
     table = load_chips() if table is None else table
     metrics = compute_metrics(table, conv) if metrics is None else metrics
-    prices = load_prices() if prices is None else prices  # the bundled ranges; an empty frame means no revenue
+    prices = _bundled_prices() if prices is None else prices  # the bundled ranges; an empty frame means no revenue
     s = resolve_scenario(scenario) if scenario is not None else None
     mask = select_owner(volumes, owner)
     rows_of = np.flatnonzero(mask)

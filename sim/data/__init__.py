@@ -1,2 +1,3 @@
-"""Layer 1, data: the chip table and its schema, destinations and country groups, importers of others' tables.
-May import only `sim.errors` and `sim.version`; the files it reads (country tables, world map) sit in this folder."""
+"""Layer 1, data: the chip table and its schema, destinations and country groups, shipment volumes, prices and
+China's own production, importers of others' tables. May import only `sim.errors` and `sim.version`; the files it
+reads (country tables, world map, `shipments/`) sit in this folder."""
