@@ -14,7 +14,7 @@ from .cli_options import Parser as _Parser
 from .cli_options import add_format as _add_format
 from .cli_options import add_table_options as _add_table_options
 from .cli_options import add_transaction_options as _add_transaction_options
-from .cli_options import context_from, conventions_from, table_from
+from .cli_options import context_from, conventions_from, table_from, write_converted
 from .data import chips as chips_mod
 from .data.schema import COLUMNS
 from .engine.metrics import with_metrics
@@ -65,14 +65,7 @@ def cmd_import_epoch(args) -> int:
     rows = convert_epoch(data, str(path))
     text = rows.to_csv(index=False)
     chips_mod.parse_chips(text, name=f"{path} (converted)")  # what we write must load
-    if args.out:
-        try:
-            Path(args.out).write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise ChipsimError(f"cannot write {args.out}: {exc.strerror or exc}") from None
-        print(f"wrote {len(rows)} rows to {args.out}", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
+    write_converted(text, args.out, len(rows))
     return 0
 
 

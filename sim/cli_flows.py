@@ -9,7 +9,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from .cli_options import add_table_options, add_transaction_options, context_from, conventions_from, table_from
+from .cli_options import (
+    add_table_options,
+    add_transaction_options,
+    context_from,
+    conventions_from,
+    table_from,
+    write_converted,
+)
 from .errors import ChipsimError
 from .report.output import FORMATS, write_frame
 
@@ -30,6 +37,11 @@ def cmd_flows(args) -> int:
     from .report.flows_text import difference_sentence
     from .rules.scenario import parse_assignments
 
+    if args.template:
+        from .data.volumes import volumes_template
+
+        sys.stdout.write(volumes_template())
+        return 0
     table = table_from(args)
     volumes = load_volumes(args.volumes, chip_ids=table)
     prices = load_prices(args.prices, chip_ids=table)
@@ -114,20 +126,11 @@ def cmd_import_epoch_counts(args) -> int:
                                            revision=args.revision)
     text = table_to_csv_text(volumes)
     parse_volumes(text, name=f"{quarters} (converted)")  # what we write must load
-    outputs = [(args.out, text)]
+    write_converted(text, args.out, len(volumes))
     if price_file is not None and args.prices_out:
         p_text = table_to_csv_text(prices)
         parse_prices(p_text, name=f"{price_file} (converted)")
-        outputs.append((args.prices_out, p_text))
-    for path, body in outputs:
-        if path:
-            try:
-                Path(path).write_text(body, encoding="utf-8")
-            except OSError as exc:
-                raise ChipsimError(f"cannot write {path}: {exc.strerror or exc}") from None
-            print(f"wrote {body.count(chr(10)) - 1} rows to {path}", file=sys.stderr)
-        else:
-            sys.stdout.write(body)
+        write_converted(p_text, args.prices_out, len(prices))
     return 0
 
 
@@ -145,6 +148,7 @@ def register(sub) -> None:
     rules.add_argument("--scenario", metavar="ID|FILE", help="a preset or scenario file applied to every shipment")
     p.add_argument("--set", action="append", metavar="NAME=VALUE", default=[], help="edit a --scenario parameter (repeatable)")
     p.add_argument("--volumes", metavar="FILE", help="your own volumes CSV (default: the bundled Epoch AI estimates)")
+    p.add_argument("--template", action="store_true", help="print a volumes CSV to start your own from, and stop")
     p.add_argument("--prices", metavar="FILE", help="your own unit-price CSV (default: the bundled Epoch AI ranges)")
     p.add_argument("--through", metavar="YYYY-MM-DD", help="count shipments up to this day")
     p.add_argument("--by", choices=tuple(GROUPINGS), default="outcome", help="grouping (default outcome)")

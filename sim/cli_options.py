@@ -4,8 +4,11 @@ are read, so that every command family (sim/cli.py, sim/cli_flows.py) reads them
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 
 from .data import chips as chips_mod
+from .errors import ChipsimError
 from .report.output import FORMATS
 from .rules.conventions import MetricConventions
 
@@ -70,3 +73,15 @@ def context_from(args):
     return Context(hq=hq, export=export, quantity=args.quantity, entity_list=getattr(args, "entity_list", "none"),
                    military_end_use=getattr(args, "military_end_use", False),
                    military_intelligence=getattr(args, "military_intelligence", False))
+
+
+def write_converted(text: str, out: str | None, rows: int) -> None:
+    """A converted table to `out` (saying how many rows went there) or to standard output."""
+    if not out:
+        sys.stdout.write(text)
+        return
+    try:
+        Path(out).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise ChipsimError(f"cannot write {out}: {exc.strerror or exc}") from None
+    print(f"wrote {rows} rows to {out}", file=sys.stderr)

@@ -79,7 +79,15 @@ def test_a_shipment_after_its_rule_is_not_allowed(china):
 
 def test_pre_rule_shipments_name_that_no_rule_was_in_force(enacted):
     a100 = enacted.parts[enacted.parts["chip_id"] == "nvidia-a100-sxm"]
-    assert (a100["outcome"] == "allowed").all() and (a100["rule"] == "before-3a090").all()
+    assert (a100["outcome"] == "allowed").all() and a100["rules"].str.startswith("before 3A090").all()
+
+
+def test_before_3a090_an_embargoed_destination_is_still_refused(china):
+    """Part 746 predates 3A090: an A100 to Iran in 2022 was not free, whatever the chip rules said."""
+    row = china[china["chip_id"] == "nvidia-a100-sxm"].iloc[[0]].copy()
+    row["destination"], row["hq"], row["owner"] = "IR", "IR", "Iran"
+    run = run_flows(row.reset_index(drop=True), options=FAST)
+    assert run.parts["outcome"].eq("denied").all() and run.parts["rules"].str.startswith("before 3A090").all()
 
 
 def _median_total(run, chip):
@@ -396,3 +404,15 @@ def test_cli_balance_and_forward_file(tmp_path):
     assert r.returncode == 0, r.stderr
     frame = pd.read_csv(__import__("io").StringIO(r.stdout))
     assert set(frame["outcome"]) == {"license", "denied"} and frame["cap_binds"].between(0, 1).all()
+
+
+def test_a_chinese_owned_buyer_abroad_meets_the_hq_rule():
+    """The 2026 HQ rule: a D:5-headquartered end user outside China keeps the presumption of denial."""
+    from sim.data.volumes import parse_volumes
+
+    head = "source,vintage,owner,destination,hq,chip_id,period_start,period_end,units_p5,units_p50,units_p95\n"
+    text = head + ("test,2026-12-01,Chinese cloud in Malaysia,MY,CN,nvidia-h200-sxm,2026-03-01,2026-03-31,10,20,40\n"
+                   "test,2026-12-01,Malaysian cloud,MY,MY,nvidia-h200-sxm,2026-03-01,2026-03-31,10,20,40\n")
+    run = run_flows(parse_volumes(text, "hq.csv"), None, options=FAST)
+    outcome = dict(zip(run.parts["owner"], run.parts["outcome"]))
+    assert outcome["Chinese cloud in Malaysia"] == "denied" and outcome["Malaysian cloud"] in PASSED

@@ -290,3 +290,24 @@ def test_prices_refuse_an_unmapped_family_and_a_sheet_without_pairs():
         convert_epoch_prices("Year,B30A low,B30A high\n2026,1,2\n", "prices.csv")
     with pytest.raises(ValidationError, match="'Year' column and '<chip> low'"):
         convert_epoch_prices("Year,Price\n2024,3\n", "prices.csv")
+
+
+def test_import_epoch_counts_command_writes_a_file_that_loads(tmp_path):
+    import subprocess
+    import sys
+
+    from sim.data.volumes import load_volumes
+
+    (tmp_path / "nvidia_owners_quarters_by_chip.csv").write_bytes(epoch_csv(epoch_row(), epoch_row(start="4/1/2024",
+                                                                                                   end="6/30/2024")))
+    out = tmp_path / "v.csv"
+    r = subprocess.run([sys.executable, "-m", "sim", "import-epoch-counts", str(tmp_path), "-o", str(out)],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert "wrote 2 rows" in r.stderr
+    loaded = load_volumes(out)
+    assert len(loaded) == 2 and set(loaded["chip_id"]) == {"nvidia-h20"}
+    missing = subprocess.run([sys.executable, "-m", "sim", "import-epoch-counts", str(tmp_path / "none")],
+                             capture_output=True, text=True, timeout=60)
+    assert missing.returncode == 2 and "nvidia_owners_quarters_by_chip.csv" in missing.stderr
+    assert "Traceback" not in missing.stderr

@@ -9,7 +9,8 @@ and revenue by outcome with bands from seeded draws (`volume_draws`): percentile
 
 A period that straddles a rule change is split pro rata by days (default) and flagged; the alternatives
 (the rules of the period's first or last day) are options. Shipments before the first rule chipsim
-encodes (us-2022-10, effective 2022-10-07) are `allowed` under the rule id `before-3a090`.
+encodes (us-2022-10, effective 2022-10-07) meet that preset's embargoes and end-user rules with no chip in
+3A090 (`before_3a090`): an A100 to China was free then, a chip to Iran was not.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ GROUPINGS = {
     "shipment": ["owner", "chip_id", "period_start", "period_end", "outcome"],
 }
 BEFORE_RULES = "before-3a090"  # no chip rule chipsim encodes was in force yet
+BEFORE_RULES_TEXT = "before 3A090 (embargoes and end-user rules only)"
 PASSED = ("allowed", "exception")  # outcomes under which a shipment needs no licence
 EXPECTED = "expected shipped"
 QUANTILES = (5, 50, 95)
@@ -126,11 +128,6 @@ def _verdict_lookup(keys: pd.DataFrame, table: pd.DataFrame, metrics: pd.DataFra
         chips = group["chip_id"].unique()
         dests = list(group["destination"].unique())
         sel = table["chip_id"].isin(chips).to_numpy()
-        if regime == BEFORE_RULES:
-            frames.append(pd.DataFrame({"regime": regime, "hq": hq, "chip_id": np.repeat(chips, len(dests)),
-                                        "destination": np.tile(dests, len(chips)), "outcome": "allowed",
-                                        "rule": BEFORE_RULES, "rules": "no rule in force"}))
-            continue
         scenario, as_of = scenario_for(regime)
         caps = {r: cap for cap in scenario.caps for r in cap["on_rules"]}
         context = Context(hq=hq or None, export=ctx.export, quantity=ctx.quantity, entity_list=ctx.entity_list,
@@ -139,10 +136,19 @@ def _verdict_lookup(keys: pd.DataFrame, table: pd.DataFrame, metrics: pd.DataFra
                      conv=conv, metrics=metrics[sel].reset_index(drop=True))
         cap = v["rule"].map(lambda r: caps.get(r, {}))
         frames.append(pd.DataFrame({"regime": regime, "hq": hq, "chip_id": v["chip_id"], "destination": v["destination"],
-                                    "outcome": v["outcome"], "rule": v["rule"], "rules": v["scenario"] + " on " + v["as_of"],
+                                    "outcome": v["outcome"], "rule": v["rule"],
+                                    "rules": (BEFORE_RULES_TEXT if regime == BEFORE_RULES else v["scenario"]) + " on " + v["as_of"],
                                     "cap_id": cap.map(lambda c: c.get("id")), "cap_of": cap.map(lambda c: c.get("share_of")),
                                     "cap_share": cap.map(lambda c: scenario.value(c["param"]) if c else np.nan)}))
     return pd.concat(frames, ignore_index=True)
+
+
+def before_3a090(first_rule_day: dt.date) -> tuple[Scenario, dt.date]:
+    """The rules before the first 3A090 rule: its preset's layers (embargoes, end-user rules) with no chip caught
+    by 3A090, on the eve of its effective date. An A100 to China was then free; a chip to Iran was not."""
+    first = resolve_scenario(None, first_rule_day)
+    loose = {n: 1e30 if p.stricter == "lower" else 0.0 for n, p in first.parameters.items() if n.startswith(("3A090", "4A090"))}
+    return first.with_values(loose), first_rule_day - dt.timedelta(days=1)
 
 
 def enacted_cuts(until: dt.date) -> np.ndarray:
@@ -172,6 +178,8 @@ def shipment_parts(volumes: pd.DataFrame, scenario: Scenario | None, *, table: p
         regime = np.where(k >= 0, cuts[np.clip(k, 0, None)].astype(str), BEFORE_RULES).astype(object)
 
         def scenario_for(r):
+            if r == BEFORE_RULES:
+                return before_3a090(cuts[0].item())
             day = dt.date.fromisoformat(r)
             return resolve_scenario(None, day), day
     else:
@@ -189,11 +197,11 @@ def shipment_parts(volumes: pd.DataFrame, scenario: Scenario | None, *, table: p
     keys = parts[["regime", "hq", "chip_id", "destination"]].drop_duplicates()
     looked = _verdict_lookup(keys, table, metrics, scenario_for, ctx, conv)
     parts = parts.merge(looked, on=["regime", "hq", "chip_id", "destination"], how="left", sort=False)
-    parts["straddles"] = _straddles(volumes, scenario, parts, cuts, table, metrics, ctx, conv, options)
+    parts["straddles"] = _straddles(volumes, scenario, parts, table, metrics, ctx, conv, options)
     return parts
 
 
-def _straddles(volumes, scenario, parts, cuts, table, metrics, ctx, conv, options) -> np.ndarray:
+def _straddles(volumes, scenario, parts, table, metrics, ctx, conv, options) -> np.ndarray:
     """A part is flagged when its shipment's period holds a rule change that changes the shipment's outcome."""
     if scenario is not None:
         return np.zeros(len(parts), dtype=bool)
