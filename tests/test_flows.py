@@ -416,3 +416,24 @@ def test_a_chinese_owned_buyer_abroad_meets_the_hq_rule():
     run = run_flows(parse_volumes(text, "hq.csv"), None, options=FAST)
     outcome = dict(zip(run.parts["owner"], run.parts["outcome"]))
     assert outcome["Chinese cloud in Malaysia"] == "denied" and outcome["Malaysian cloud"] in PASSED
+
+
+def test_the_ai_diffusion_country_allocation_binds_in_date_order(bundled):
+    """90 FR 4544: licensed 3A090.a TPP to a Tier 2 country counts against its 2025-2027 allocation."""
+    from sim.api import resolve_scenario
+    from sim.data.volumes import parse_volumes
+
+    head = "source,vintage,owner,destination,hq,chip_id,period_start,period_end,units_p5,units_p50,units_p95\n"
+    text = head + ("test,2026-12-01,Brazil,BR,BR,nvidia-h100-sxm,2025-01-01,2025-03-31,,30000,\n"
+                   "test,2026-12-01,Brazil,BR,BR,nvidia-h100-sxm,2025-04-01,2025-06-30,,40000,\n")
+    s = resolve_scenario("us-2025-01-aid")
+    run = run_flows(parse_volumes(text, "br.csv"), s, options=FlowOptions(draws=50))
+    tpp = bundled.loc["nvidia-h100-sxm", "tpp"]
+    room = s.value("AID.tier2.country_tpp") - 30000 * tpp
+    licensed = run.parts["outcome"].eq("license").to_numpy()
+    q2 = licensed & (run.parts["period_start"] == np.datetime64("2025-04-01")).to_numpy()
+    assert run.units[licensed & ~q2][:, 0].sum() == pytest.approx(30000)
+    assert run.units[q2][:, 0].sum() == pytest.approx(room / tpp)
+    over = run.parts["over_cap"].to_numpy()
+    assert run.parts.loc[over, "rule"].eq("aid-tier2-allocation").all()
+    assert run.units[over][:, 0].sum() == pytest.approx(70000 - 30000 - room / tpp)

@@ -29,6 +29,7 @@ from ..engine.metrics import compute_metrics
 from ..engine.vectorised import Context, verdicts
 from ..errors import ChipsimError, unknown_name
 from ..rules.conventions import DEFAULT_CONVENTIONS, MetricConventions
+from ..rules.predicates import uses
 from ..rules.scenario import Scenario
 from .sweep import OUTCOME_ORDER
 from .volume_draws import DEFAULT_CROSS_CORRELATION, DEFAULT_SERIES_CORRELATION, normal_scores, two_piece_lognormal
@@ -120,27 +121,47 @@ def _contexts(volumes: pd.DataFrame) -> np.ndarray:
     return np.where(hq.to_numpy() == volumes["destination"].to_numpy(), "", hq.to_numpy()).astype(object)
 
 
+def reads_quantity(scenario: Scenario) -> bool:
+    """Whether any rule compares a consignment's total (TPP x units), e.g. the AI Diffusion LPP exception."""
+    rules = scenario.classification + [r for rs in scenario.chains.values() for r in rs] + scenario.conditions
+    return any("consignment_tpp" in uses(r["when"], scenario.predicates, "metric") for r in rules)
+
+
 def _verdict_lookup(keys: pd.DataFrame, table: pd.DataFrame, metrics: pd.DataFrame, scenario_for, ctx: Context,
                     conv: MetricConventions) -> pd.DataFrame:
-    """Outcome and rule for each distinct (regime, hq, chip, destination): one engine call per regime and hq."""
+    """Outcome and rule for each distinct (regime, hq, quantity, chip, destination): one engine call per regime,
+    hq and (only where a rule reads a consignment's size) quantity."""
     frames = []
-    for (regime, hq), group in keys.groupby(["regime", "hq"], sort=False):
-        chips = group["chip_id"].unique()
-        dests = list(group["destination"].unique())
-        sel = table["chip_id"].isin(chips).to_numpy()
+    for (regime, hq), by_regime in keys.groupby(["regime", "hq"], sort=False):
         scenario, as_of = scenario_for(regime)
-        caps = {r: cap for cap in scenario.caps for r in cap["on_rules"]}
-        context = Context(hq=hq or None, export=ctx.export, quantity=ctx.quantity, entity_list=ctx.entity_list,
-                          military_end_use=ctx.military_end_use, military_intelligence=ctx.military_intelligence)
-        v = verdicts(scenario, table[sel].reset_index(drop=True), destinations=dests, as_of=as_of, ctx=context,
-                     conv=conv, metrics=metrics[sel].reset_index(drop=True))
-        cap = v["rule"].map(lambda r: caps.get(r, {}))
-        frames.append(pd.DataFrame({"regime": regime, "hq": hq, "chip_id": v["chip_id"], "destination": v["destination"],
-                                    "outcome": v["outcome"], "rule": v["rule"],
-                                    "rules": (BEFORE_RULES_TEXT if regime == BEFORE_RULES else v["scenario"]) + " on " + v["as_of"],
-                                    "cap_id": cap.map(lambda c: c.get("id")), "cap_of": cap.map(lambda c: c.get("share_of")),
-                                    "cap_share": cap.map(lambda c: scenario.value(c["param"]) if c else np.nan)}))
+        per_quantity = reads_quantity(scenario)
+        groups = by_regime.groupby("quantity", sort=False) if per_quantity else [(None, by_regime)]
+        for quantity, group in groups:
+            frames.append(_lookup_one(group, regime, hq, quantity, scenario, as_of, table, metrics, ctx, conv))
     return pd.concat(frames, ignore_index=True)
+
+
+def _lookup_one(group, regime, hq, quantity, scenario, as_of, table, metrics, ctx, conv) -> pd.DataFrame:
+    """One engine call: the verdicts (and the volume cap each deciding rule carries) of a group's chips and places."""
+    chips, dests = group["chip_id"].unique(), list(group["destination"].unique())
+    sel = table["chip_id"].isin(chips).to_numpy()
+    caps = {r: cap for cap in scenario.caps for r in cap["on_rules"]}
+    context = Context(hq=hq or None, export=ctx.export, quantity=ctx.quantity if quantity is None else quantity,
+                      entity_list=ctx.entity_list, military_end_use=ctx.military_end_use,
+                      military_intelligence=ctx.military_intelligence)
+    v = verdicts(scenario, table[sel].reset_index(drop=True), destinations=dests, as_of=as_of, ctx=context, conv=conv,
+                 metrics=metrics[sel].reset_index(drop=True))
+    cap = v["rule"].map(lambda r: caps.get(r, {}))
+    found = pd.DataFrame({
+        "regime": regime, "hq": hq, "chip_id": v["chip_id"], "destination": v["destination"], "outcome": v["outcome"],
+        "rule": v["rule"], "rules": (BEFORE_RULES_TEXT if regime == BEFORE_RULES else v["scenario"]) + " on " + v["as_of"],
+        "cap_id": cap.map(lambda c: c.get("id")), "cap_kind": cap.map(lambda c: c.get("kind", "share") if c else None),
+        "cap_of": cap.map(lambda c: c.get("share_of")), "cap_metric": cap.map(lambda c: c.get("metric")),
+        "cap_from": cap.map(lambda c: c.get("from")), "cap_to": cap.map(lambda c: c.get("to")),
+        "cap_value": cap.map(lambda c: scenario.value(c["param"]) if c else np.nan)})
+    if quantity is None:  # no rule reads the consignment's size: the verdict holds for every quantity
+        return found.merge(group[["chip_id", "destination", "quantity"]].drop_duplicates(), on=["chip_id", "destination"])
+    return found.assign(quantity=quantity)
 
 
 def before_3a090(first_rule_day: dt.date) -> tuple[Scenario, dt.date]:
@@ -192,11 +213,13 @@ def shipment_parts(volumes: pd.DataFrame, scenario: Scenario | None, *, table: p
         "shipment": row, "owner": volumes["owner"].to_numpy()[row], "destination": volumes["destination"].to_numpy()[row],
         "hq": hq, "chip_id": volumes["chip_id"].to_numpy()[row],
         "period_start": start[row], "period_end": end[row], "part_start": p_start, "part_end": p_end,
-        "share": share, "regime": regime})
+        "share": share, "regime": regime,
+        # one row = one consignee's purchase over its period: its median units size per-consignee rules (LPP)
+        "quantity": np.maximum(volumes["units_p50"].to_numpy(dtype=float)[row], 1.0)})
     metrics = compute_metrics(table, conv) if metrics is None else metrics
-    keys = parts[["regime", "hq", "chip_id", "destination"]].drop_duplicates()
+    keys = parts[["regime", "hq", "quantity", "chip_id", "destination"]].drop_duplicates()
     looked = _verdict_lookup(keys, table, metrics, scenario_for, ctx, conv)
-    parts = parts.merge(looked, on=["regime", "hq", "chip_id", "destination"], how="left", sort=False)
+    parts = parts.merge(looked, on=["regime", "hq", "quantity", "chip_id", "destination"], how="left", sort=False)
     parts["straddles"] = _straddles(volumes, scenario, parts, table, metrics, ctx, conv, options)
     return parts
 
@@ -268,42 +291,81 @@ def draw_volumes(volumes: pd.DataFrame, options: FlowOptions) -> np.ndarray:
     return two_piece_lognormal(*cols, z)
 
 
-def apply_caps(parts: pd.DataFrame, units: np.ndarray, volumes: pd.DataFrame, drawn: np.ndarray):
-    """Volume caps (a share of the same product's shipments to another destination in the same days).
+def apply_caps(parts: pd.DataFrame, units: np.ndarray, volumes: pd.DataFrame, drawn: np.ndarray,
+               metrics_by_chip: pd.DataFrame):
+    """Volume caps a rule attaches, applied per draw to the units it licenses.
 
-    Units above the cap leave the licensed line for a `denied` line under the cap's id; `cap_binds` is the
-    share of draws in which the cap bound. Without any shipment of the product to the cap's reference
-    destination in the volumes, the cap cannot be evaluated: the units stay licensed and a note says so.
+    - share: at most `cap_value` x the same product's shipments to `cap_of` in the same days (91 FR 1684's
+      China <= 50 % of US shipments). Without any such shipment in the volumes the cap cannot be
+      evaluated: the units stay licensed and a note says so.
+    - budget: a destination's cumulative metric (TPP) over the cap's days, counted in date order, at most
+      `cap_value` (the AI Diffusion Tier 2 country allocation).
+    Units above a cap leave the licensed line for a `denied` line under the cap's id; `cap_binds` is the
+    share of draws in which the cap bound.
     """
     notes: list[str] = []
-    capped = np.flatnonzero(parts["cap_id"].notna().to_numpy() & parts["outcome"].eq("license").to_numpy())
     parts = parts.assign(cap_binds=np.nan, over_cap=False)
-    if not len(capped):
+    if "cap_id" not in parts:
+        return parts, units, notes
+    capped = parts["cap_id"].notna().to_numpy() & parts["outcome"].eq("license").to_numpy()
+    if not capped.any():
         return parts, units, notes
     units = units.copy()
+    over = np.zeros_like(units)
+    share = capped & parts["cap_kind"].eq("share").to_numpy()
+    budget = capped & parts["cap_kind"].eq("budget").to_numpy()
+    if share.any():
+        notes += _share_caps(parts, units, over, np.flatnonzero(share), volumes, drawn)
+    if budget.any():
+        _budget_caps(parts, units, over, np.flatnonzero(budget), metrics_by_chip)
+    hit = np.flatnonzero(capped)
+    evaluated = hit[~parts["cap_binds"].iloc[hit].isna().to_numpy()]
+    units[evaluated] -= over[evaluated]
+    extra = parts.iloc[evaluated].assign(outcome="denied", rule=parts["cap_id"].iloc[evaluated].to_numpy(), over_cap=True)
+    return pd.concat([parts, extra], ignore_index=True), np.vstack([units, over[evaluated]]), notes
+
+
+def _share_caps(parts, units, over, k, volumes, drawn) -> list[str]:
+    notes = []
     start, end = _days(volumes["period_start"]), _days(volumes["period_end"])
-    extra_rows, extra_units = [], []
-    for cap_of in parts["cap_of"].iloc[capped].unique():
-        k = capped[parts["cap_of"].iloc[capped].to_numpy() == cap_of]
+    for cap_of in parts["cap_of"].iloc[k].unique():
+        kk = k[parts["cap_of"].iloc[k].to_numpy() == cap_of]
         ref = np.flatnonzero(volumes["destination"].to_numpy() == cap_of)
-        p_start = parts["part_start"].to_numpy(dtype="datetime64[D]")[k][:, None]
-        p_end = parts["part_end"].to_numpy(dtype="datetime64[D]")[k][:, None]
+        p_start = parts["part_start"].to_numpy(dtype="datetime64[D]")[kk][:, None]
+        p_end = parts["part_end"].to_numpy(dtype="datetime64[D]")[kk][:, None]
         overlap = (np.minimum(p_end, end[ref][None, :]) - np.maximum(p_start, start[ref][None, :])).astype(int) + 1
-        same = parts["chip_id"].to_numpy()[k][:, None] == volumes["chip_id"].to_numpy()[ref][None, :]
+        same = parts["chip_id"].to_numpy()[kk][:, None] == volumes["chip_id"].to_numpy()[ref][None, :]
         weight = np.where(same, np.clip(overlap, 0, None) / ((end[ref] - start[ref]).astype(int) + 1)[None, :], 0.0)
         known = weight.sum(axis=1) > 0
-        limit = parts["cap_share"].to_numpy(dtype=float)[k][:, None] * (weight @ drawn[ref])
-        over = np.where(known[:, None], np.maximum(units[k] - limit, 0.0), 0.0)
-        units[k] -= over
-        parts.loc[parts.index[k], "cap_binds"] = np.where(known, (over > 0).mean(axis=1), np.nan)
-        extra_rows.append(parts.iloc[k[known]].assign(outcome="denied", rule=parts["cap_id"].iloc[k[known]].to_numpy(),
-                                                      over_cap=True))
-        extra_units.append(over[known])
-        for chip, day in parts[["chip_id", "part_start"]].iloc[k[~known]].drop_duplicates().itertuples(index=False):
-            notes.append(f"cap {parts['cap_id'].iloc[k[0]]} not evaluated for {chip} from {str(day)[:10]}: the volumes "
+        limit = parts["cap_value"].to_numpy(dtype=float)[kk][:, None] * (weight @ drawn[ref])
+        over[kk] = np.where(known[:, None], np.maximum(units[kk] - limit, 0.0), 0.0)
+        parts.loc[parts.index[kk], "cap_binds"] = np.where(known, (over[kk] > 0).mean(axis=1), np.nan)
+        for chip, day in parts[["chip_id", "part_start"]].iloc[kk[~known]].drop_duplicates().itertuples(index=False):
+            notes.append(f"cap {parts['cap_id'].iloc[kk[0]]} not evaluated for {chip} from {str(day)[:10]}: the volumes "
                          f"hold no shipment of it to {cap_of} in those days (units stay under 'license')")
-    parts = pd.concat([parts] + extra_rows, ignore_index=True)
-    return parts, np.vstack([units] + extra_units), notes
+    return notes
+
+
+def _budget_caps(parts, units, over, k, metrics_by_chip) -> None:
+    """Cumulative metric per destination in date order; what exceeds the budget is over the cap."""
+    day = parts["part_start"].to_numpy(dtype="datetime64[D]")
+    first = np.array(parts["cap_from"].iloc[k].to_numpy(dtype=str), dtype="datetime64[D]")
+    last = np.array(parts["cap_to"].iloc[k].to_numpy(dtype=str), dtype="datetime64[D]")
+    inside = (day[k] >= first) & (day[k] <= last)
+    k = k[inside]
+    order = k[np.lexsort((day[k], parts["destination"].to_numpy()[k], parts["cap_id"].to_numpy()[k]))]
+    per_unit = np.array([metrics_by_chip.at[c, m] for c, m in zip(parts["chip_id"].iloc[order],
+                                                                   parts["cap_metric"].iloc[order])], dtype=float)
+    value = units[order] * per_unit[:, None]
+    group = pd.factorize(pd.Series(parts["cap_id"].to_numpy()[order]) + "|" + parts["destination"].to_numpy()[order])[0]
+    cum = np.cumsum(value, axis=0)
+    first = np.r_[0, np.flatnonzero(np.diff(group)) + 1]
+    before_group = np.where(first[group][:, None] > 0, cum[np.maximum(first[group] - 1, 0)], 0.0)
+    used_before = cum - value - before_group
+    room = np.clip(parts["cap_value"].to_numpy(dtype=float)[order][:, None] - used_before, 0.0, None)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        over[order] = np.where(per_unit[:, None] > 0, np.maximum(value - room, 0.0) / per_unit[:, None], 0.0)
+    parts.loc[parts.index[order], "cap_binds"] = (over[order] > 0).mean(axis=1)
 
 
 def run_flows(volumes: pd.DataFrame, scenario=None, *, owner=None, options: FlowOptions = FlowOptions(),
@@ -328,7 +390,7 @@ def run_flows(volumes: pd.DataFrame, scenario=None, *, owner=None, options: Flow
         parts = shipment_parts(mine, s, table=table, options=options, ctx=ctx, conv=conv, metrics=metrics)
     drawn = draw_volumes(volumes, options)
     units = drawn[rows_of[parts["shipment"].to_numpy()]] * parts["share"].to_numpy()[:, None]
-    parts, units, notes = apply_caps(parts, units, volumes, drawn)
+    parts, units, notes = apply_caps(parts, units, volumes, drawn, metrics.set_index(table["chip_id"]))
     h100e = units * _h100e_per_unit(mine, parts, table, metrics, options.h100e_basis)[:, None]
     revenue = units * _price_draws(parts, prices, options.draws, options.seed)
     label = "as enacted" if s is None else scenario_label(s)

@@ -249,6 +249,9 @@ def _parameter(name: str, entry, base: Parameter | None, err) -> Parameter:
     return Parameter(name=name, **fields)
 
 
+# volume caps: "share" = at most param x the same product's shipments to `share_of` in the same days;
+# "budget" = a destination's cumulative `metric` (e.g. TPP) over the days `from`-`to` at most param
+CAP_KINDS = {"share": ("share_of",), "budget": ("metric", "from", "to")}
 TOP_LEVEL = {"id", "title", "effective", "status", "citation", "evidence", "notes", "default_as_of", "series", "extends",
              "parameters", "destination_sets", "predicates", "classification", "chains", "conditions", "remove",
              "advisories", "phases", "layers", "exporting_country", "caps"}
@@ -498,7 +501,11 @@ def _check(s: Scenario, err) -> None:
         if not isinstance(on_rules, list) or not all(isinstance(r, str) for r in on_rules):
             raise err(f"condition {cond['id']}: on_rules must be a list of rule ids", cond["id"])
     for cap in s.caps:
-        require(cap, ("id", "on_rules", "share_of", "param", "text", "citation"), "cap")
+        require(cap, ("id", "on_rules", "param", "text", "citation"), "cap")
+        kind = cap.get("kind", "share")
+        if kind not in CAP_KINDS:
+            raise err(f"cap {cap['id']}: kind must be one of {', '.join(CAP_KINDS)}, not {kind!r}", cap["id"])
+        require(cap, CAP_KINDS[kind], f"cap of kind {kind}")
         if cap["param"] not in s.parameters:
             raise err(f"cap {cap['id']}: unknown parameter {cap['param']!r}", cap["id"])
         if not isinstance(cap["on_rules"], list) or not all(isinstance(r, str) for r in cap["on_rules"]):
