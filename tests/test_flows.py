@@ -437,3 +437,16 @@ def test_the_ai_diffusion_country_allocation_binds_in_date_order(bundled):
     over = run.parts["over_cap"].to_numpy()
     assert run.parts.loc[over, "rule"].eq("aid-tier2-allocation").all()
     assert run.units[over][:, 0].sum() == pytest.approx(70000 - 30000 - room / tpp)
+
+
+def test_a_small_consignee_keeps_the_lpp_exception_a_large_one_does_not():
+    """Each volumes row is one consignee's purchase: AI Diffusion's LPP reads its size."""
+    from sim.data.volumes import parse_volumes
+
+    head = "source,vintage,owner,destination,hq,chip_id,period_start,period_end,units_p5,units_p50,units_p95\n"
+    text = head + ("test,2026-12-01,small lab,BR,BR,nvidia-h100-sxm,2025-01-01,2025-03-31,,100,\n"
+                   "test,2026-12-01,big cloud,BR,BR,nvidia-h100-sxm,2025-01-01,2025-03-31,,30000,\n")
+    run = run_flows(parse_volumes(text, "lpp.csv"), "us-2025-01-aid", options=FlowOptions(draws=20))
+    first = run.parts.drop_duplicates("owner").set_index("owner")
+    assert first.loc["small lab", "outcome"] == "exception" and first.loc["small lab", "rule"] == "aid-lpp"
+    assert first.loc["big cloud", "outcome"] == "license"

@@ -29,7 +29,7 @@ from ..engine.metrics import compute_metrics
 from ..engine.vectorised import Context, verdicts
 from ..errors import ChipsimError, unknown_name
 from ..rules.conventions import DEFAULT_CONVENTIONS, MetricConventions
-from ..rules.predicates import uses
+from ..rules.predicates import leaves, uses
 from ..rules.scenario import Scenario
 from .sweep import OUTCOME_ORDER
 from .volume_draws import DEFAULT_CROSS_CORRELATION, DEFAULT_SERIES_CORRELATION, normal_scores, two_piece_lognormal
@@ -134,11 +134,29 @@ def _verdict_lookup(keys: pd.DataFrame, table: pd.DataFrame, metrics: pd.DataFra
     frames = []
     for (regime, hq), by_regime in keys.groupby(["regime", "hq"], sort=False):
         scenario, as_of = scenario_for(regime)
-        per_quantity = reads_quantity(scenario)
-        groups = by_regime.groupby("quantity", sort=False) if per_quantity else [(None, by_regime)]
-        for quantity, group in groups:
-            frames.append(_lookup_one(group, regime, hq, quantity, scenario, as_of, table, metrics, ctx, conv))
+        if not reads_quantity(scenario):
+            frames.append(_lookup_one(by_regime, regime, hq, None, scenario, as_of, table, metrics, ctx, conv))
+            continue
+        size_class = _size_classes(by_regime, scenario, table, metrics)
+        for _, group in by_regime.groupby(size_class, sort=False):  # one engine call per class of sizes
+            quantity = float(group["quantity"].iloc[0])
+            found = _lookup_one(group.iloc[:1], regime, hq, quantity, scenario, as_of, table, metrics, ctx, conv)
+            frames.append(group.drop(columns="regime").merge(found.drop(columns=["quantity", "hq"]),
+                                                             on=["chip_id", "destination"]))
     return pd.concat(frames, ignore_index=True)
+
+
+def _size_classes(keys: pd.DataFrame, scenario: Scenario, table: pd.DataFrame, metrics: pd.DataFrame) -> np.ndarray:
+    """Rows whose consignments fall on the same side of every consignment threshold share a class (and a verdict)."""
+    rules = scenario.classification + [r for rs in scenario.chains.values() for r in rs] + scenario.conditions
+    limits = sorted({scenario.value(leaf["param"]) for r in rules for leaf in leaves(r["when"], scenario.predicates)
+                     if leaf["metric"] == "consignment_tpp"})
+    tpp = pd.Series(metrics["tpp"].to_numpy(dtype=float), index=table["chip_id"]).groupby(level=0).first()
+    size = keys["quantity"].to_numpy(dtype=float) * tpp.reindex(keys["chip_id"]).to_numpy()
+    sides = [size > v for v in limits] + [size >= v for v in limits]
+    code = sum((s.astype(np.int64) << i) for i, s in enumerate(sides)) if sides else np.zeros(len(keys), dtype=np.int64)
+    return pd.Series(keys["chip_id"].to_numpy().astype(str), index=keys.index) + "|" + \
+        keys["destination"].astype(str) + "|" + pd.Series(code, index=keys.index).astype(str)
 
 
 def _lookup_one(group, regime, hq, quantity, scenario, as_of, table, metrics, ctx, conv) -> pd.DataFrame:
