@@ -21,23 +21,27 @@ def _window(run: FlowRun) -> str:
 
 
 def difference_sentence(enacted: FlowRun, other: FlowRun, owner: str, chip_names: dict | None = None) -> str:
-    """'Under X, N H100e (p5-p95 a-b) of China's purchases ... would have been stopped; the H800 accounts for ...'."""
+    """'Under X, N H100e (5th-95th percentile a-b) of China's purchases ... would have needed a licence or been
+    refused (medians by chip: ...)' — or, for a looser rule, how much more would have passed."""
     d = blocked(enacted, other)
     names = chip_names or {}
-    who = f"{owner}'s" if owner else "the"
-    head = (f"Under {other.label}, {_n(abs(d['p50']))} H100e (5th-95th percentile {_n(min(abs(d['p5']), abs(d['p95'])))}"
-            f"–{_n(max(abs(d['p5']), abs(d['p95'])))}) of {who} purchases {_window(enacted)} ")
-    if d["p50"] >= 0:
-        head += "that passed as enacted would have needed a licence or been refused"
-    else:
-        head += "more would have passed without a licence than did as enacted"
+    who = f"{owner}'s purchases" if owner else "the purchases"
     movers = sorted(((v, k) for k, v in d["per_chip"].items() if abs(v) >= 0.005 * max(abs(d["p50"]), 1.0)),
                     key=lambda t: -abs(t[0]))
     if not movers or abs(d["p50"]) < 0.5:
-        return (f"Under {other.label}, {who} purchases {_window(enacted)} pass as they did as enacted "
+        return (f"Under {other.label}, {who} {_window(enacted)} pass as they did as enacted "
                 "(no H100e moves between 'needs no licence' and the other outcomes).")
+    sign = 1.0 if d["p50"] >= 0 else -1.0  # the band of the quantity the sentence names, in its own direction
+    lo, hi = sorted((sign * d["p5"], sign * d["p95"]))
+    band = f"{_n(sign * d['p50'])} H100e (5th-95th percentile {_n(lo)}–{_n(hi)})"
+    if sign > 0:
+        head = f"Under {other.label}, {band} of {who} {_window(enacted)} that passed as enacted would have needed a " \
+               "licence or been refused"
+    else:
+        head = f"Under {other.label}, {band} more of {who} {_window(enacted)} would have passed without a licence " \
+               "than did as enacted"
     parts = [f"{names.get(k, k)} {'+' if v >= 0 else '−'}{_n(abs(v))}" for v, k in movers[:4]]
-    return head + f" (medians by chip: {', '.join(parts)})."
+    return head + f" (by chip, medians, + stopped / − let through: {', '.join(parts)})."
 
 
 def method_lines() -> list[str]:
