@@ -6,6 +6,7 @@ definitions (one place to add a column).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 SEGMENTS = ("datacenter", "workstation", "consumer")
@@ -16,12 +17,30 @@ ITEM_TYPES = ("processor", "hbm")
 @dataclass(frozen=True)
 class Column:
     name: str
-    kind: str  # "text" | "slug" | "month" | "bool" | "number" | "count" | "choice" | "columns"
+    kind: str  # "text" | "slug" | "month" | "bool" | "number" | "count" | "choice" | "columns" | "eccn"
     required: bool  # must the column exist in the file
     description: str
     unit: str = ""
     choices: tuple[str, ...] = ()
     nonempty: bool = False  # must every cell hold a value
+    source_column: str = ""  # a value here needs a non-empty cell in this column (where it comes from)
+    below_3a090: bool = False  # "eccn" kind only: an ECCN that does not meet 3A090 (no 3A090, 4A090 or .z)
+
+
+# An Export Control Classification Number as the Commerce Control List writes it (15 CFR 738.2(d)):
+# digit (category), letter A-E (product group), three digits, then lower-case paragraphs separated by
+# dots (3A090.a, 5A992.c, 4A994.l, 5A992.z.1), or the designator EAR99 for items not on the list.
+# The engine compares ECCNs as written (3A991.p is in 3A991), so a cell must use this exact form.
+ECCN_PATTERN = re.compile(r"^(?:EAR99|[0-9][A-E][0-9]{3}(?:\.[a-z0-9]{1,3})*)$")
+# ECCNs that mean the item meets 3A090's parameters: 3A090 and 4A090 themselves, and the .z paragraphs
+# (3A001.z, 4A003.z, 5A992.z, ...) that catch items of other entries which meet 3A090/4A090.
+ECCNS_MEETING_3A090 = ("3A090", "4A090")
+
+
+def meets_3a090(eccn: str) -> bool:
+    """Whether a well-formed ECCN says the item meets 3A090's parameters (3A090, 4A090 or a .z paragraph)."""
+    base, _, rest = eccn.partition(".")
+    return base in ECCNS_MEETING_3A090 or rest == "z" or rest.startswith("z.")
 
 
 # Dense peak throughput columns and the bit length of their operation (3A090 Technical Note 1.c).
@@ -83,9 +102,19 @@ COLUMNS: tuple[Column, ...] = (
     Column("made_in", "text", False, "ISO 3166-1 alpha-2 code of the country where the logic die is fabricated"),
     # what the item is when it is not 3A090: embargo rules (Syria's License Exception SPP for EAR99,
     # Russia's mass-market carve-out) read it; empty = unknown, and a verdict that needs it says so
-    Column("eccn_below_3a090", "text", False,
-           "ECCN when the chip does not meet 3A090: EAR99, 3A991, 4A994, 5A992.c (empty if unknown)"),
+    Column("eccn_below_3a090", "eccn", False,
+           "ECCN when the chip does not meet 3A090: EAR99, 3A991, 4A994, 5A992.c (empty if unknown)",
+           below_3a090=True),
     Column("eccn_source", "text", False, "where eccn_below_3a090 comes from (vendor classification list, filing)"),
+    # what the manufacturer itself publishes for the product (its export-classification page, product
+    # compliance data, ECCN lookup), whatever it is: 3A090.a, 4A090.a, 5A992.c, 3A991.p, EAR99. A
+    # self-classification that disagrees with chipsim's computed one is a red flag for a compliance file
+    # to resolve, so it is kept as published, beside the computed classification, never replacing it.
+    Column("vendor_eccn", "eccn", False,
+           "ECCN the manufacturer publishes for this product, as published (empty if none found)",
+           source_column="vendor_eccn_source"),
+    Column("vendor_eccn_source", "text", False,
+           "where vendor_eccn is published: URL or document, and the date it was read"),
 )
 COLUMNS = COLUMNS + tuple(
     # a figure known only as a range: NAME_low and/or NAME_high beside (or instead of) the point value

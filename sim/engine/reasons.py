@@ -171,10 +171,11 @@ def verdict_text(comp, d: int, bits: int, chip_vals: dict):
         return ("allowed", "", "", "no-export", "15 CFR 772.1 ('export', 'United States')",
                 f"no export: the destination is inside the exporting country ({s.exporting_country}); "
                 "export controls do not apply to a sale within it", [])
-    if d == NLR:
+    if d == NLR:  # cite the provisions that decide, not the scenario's header
         if names == [NOT_CONTROLLED]:
-            return "allowed", "", "", "not-controlled", s.citation, why_class, []
-        return ("allowed", "", "", "no-license-required", s.citation,
+            return "allowed", "", "", "not-controlled", s.control_citation or s.citation, why_class, []
+        scope = "; ".join(c for c in (s.control_citation, s.scope_citation) if c) or s.citation
+        return ("allowed", "", "", "no-license-required", scope,
                 f"{why_class}; no license requirement of this scenario covers this destination", [])
     chain, rule = comp.decisions[d]
     conds = [fill_params(c, s) for c in rule.get("conditions", [])]

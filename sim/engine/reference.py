@@ -193,6 +193,11 @@ def _outcome(rule) -> str:
     return rule["outcome"]
 
 
+def _decisive(result) -> bool:
+    """A rule marked decisive (an item decided by its naming) is not overridden by another chain's open answer."""
+    return isinstance(result, dict) and bool(result.get("decisive"))
+
+
 def decide(scenario: Scenario, chip: dict, dest: str, day, *, hq: str | None = None, export: str = "us",
            party=frozenset(), conventions: dict | None = None):
     """(outcome, deciding rule id or '') for one chip and one destination.
@@ -218,11 +223,11 @@ def decide(scenario: Scenario, chip: dict, dest: str, day, *, hq: str | None = N
             best = result
         else:
             new, old = _outcome(result), _outcome(best)
-            if new == INDETERMINATE:
-                if old != "denied":
+            if new == INDETERMINATE:  # an open chain loses to a sure denial and to a decisive rule
+                if old != "denied" and not _decisive(best):
                     best = result
             elif old == INDETERMINATE:
-                if new == "denied":
+                if new == "denied" or _decisive(result):
                     best = result
             elif SEVERITY[new] > SEVERITY[old]:
                 best = result

@@ -29,6 +29,7 @@ INDET_SEVERITY = 9
 VERDICT_COLUMNS = ["chip_id", "destination", "destination_name", "classification", "outcome", "review_policy",
                    "exception", "rule", "citation", "conditions", "reason", "scenario", "as_of", "advisories", "warning"]
 ENTITY_LIST = ("none", "listed", "fn1", "fn3", "fn4")
+SCREENING_CITATION = "15 CFR 744.11, 744.21, 744.22 (the screening answers given reach no rule here)"
 
 
 @dataclass(frozen=True)
@@ -290,6 +291,7 @@ def evaluate_over_classes(comp: Compiled, pred: dict, facts: Facts, possible: np
 def decide(comp: Compiled, facts: Facts, possible: np.ndarray, shape) -> np.ndarray:
     """Most restrictive decision over chains, each resolved over the chip's possible classes."""
     sev = comp.severity
+    decisive = np.array([bool(r and r.get("decisive")) for _, r in comp.decisions])
     best = None
     for name, rules in comp.chains.items():
         res = np.full(shape, -1, dtype=np.int32)
@@ -308,9 +310,11 @@ def decide(comp: Compiled, facts: Facts, possible: np.ndarray, shape) -> np.ndar
             best = res
             continue
         s_best, s_new = sev[best], sev[res]
-        # indeterminate loses only to a sure denial; otherwise the stricter chain wins, ties keep the first
-        new_wins = np.where(s_new == INDET_SEVERITY, s_best != SEVERITY["denied"],
-                            np.where(s_best == INDET_SEVERITY, s_new == SEVERITY["denied"], s_new > s_best))
+        # indeterminate loses to a sure denial and to a decisive rule (an item decided by its naming);
+        # otherwise the stricter chain wins, ties keep the first
+        new_wins = np.where(s_new == INDET_SEVERITY, (s_best != SEVERITY["denied"]) & ~decisive[best],
+                            np.where(s_best == INDET_SEVERITY, (s_new == SEVERITY["denied"]) | decisive[res],
+                                     s_new > s_best))
         best = np.where(new_wins, res, best)
     if best is None:
         best = np.full(shape, NLR, dtype=np.int32)
@@ -366,6 +370,9 @@ def verdicts(scenario: Scenario, chips: pd.DataFrame, *, destinations=None, as_o
                 if mask.any():
                     cur = column[mask]
                     column[mask] = cur.where(cur == "", cur + "; ") + shown
+    if ctx.party:  # screening answers were given and no Part 744 rule reached the pair: say which rules were read
+        free = np.isin(rule_id, ["no-license-required", "not-controlled"])
+        citation = np.where(free, citation + "; " + SCREENING_CITATION, citation)
     countries = dest_mod.countries()
     codes_arr = np.asarray(codes, dtype=object)
     dest_col = np.tile(codes_arr, n)

@@ -99,6 +99,10 @@ class Scenario:
     exporting_country: str = "US"  # a "destination" equal to it is no export at all
     # volume caps a rule attaches (e.g. China shipments <= 50 % of US ones): they bind only on volumes (flows)
     caps: list[dict] = field(default_factory=list)
+    # what a verdict with no licence requirement cites: the CCL entry that controls the item, and the
+    # provision that sets where a licence is required (with the country-group supplement)
+    control_citation: str = ""
+    scope_citation: str = ""
     layers: tuple[str, ...] = ()
 
     def phase(self, pid: str) -> Phase:
@@ -254,7 +258,8 @@ def _parameter(name: str, entry, base: Parameter | None, err) -> Parameter:
 CAP_KINDS = {"share": ("share_of",), "budget": ("metric", "from", "to")}
 TOP_LEVEL = {"id", "title", "effective", "status", "citation", "evidence", "notes", "default_as_of", "series", "extends",
              "parameters", "destination_sets", "predicates", "classification", "chains", "conditions", "remove",
-             "advisories", "phases", "layers", "exporting_country", "caps"}
+             "advisories", "phases", "layers", "exporting_country", "caps",
+             "control_citation", "scope_citation"}
 LAYER_KEYS = {"title", "citation", "notes", "parameters", "destination_sets", "predicates", "chains", "conditions", "advisories"}
 
 
@@ -294,6 +299,8 @@ def _build(data: dict, text: str, source: str, stack: tuple[str, ...]) -> Scenar
         raise err(f"status must be one of {', '.join(STATUSES)}, not {status!r}", "status")
     scenario.status = status
     scenario.citation = str(data.get("citation", scenario.citation))
+    scenario.control_citation = str(data.get("control_citation", scenario.control_citation))
+    scenario.scope_citation = str(data.get("scope_citation", scenario.scope_citation))
     scenario.evidence = str(data.get("evidence", scenario.evidence))
     scenario.notes = str(data.get("notes", "" if base_id else scenario.notes))
     scenario.series = str(data.get("series", "" if base_id else scenario.series))
