@@ -59,6 +59,9 @@ def add_transaction_options(p: argparse.ArgumentParser) -> None:
                    help="known military end use or end user (15 CFR 744.21)")
     s.add_argument("--military-intelligence", action="store_true",
                    help="known military-intelligence end use or end user (15 CFR 744.22)")
+    s.add_argument("--listed-affiliate", action="store_true",
+                   help="a party is owned 50 %% or more by listed parties (the BIS Affiliates rule: in force 2025-09-29, "
+                        "suspended 2025-11-10 for a year, status after 2026-11-10 UNCERTAIN)")
 
 
 def context_from(args):
@@ -72,7 +75,8 @@ def context_from(args):
     export = "reexport" if args.reexport else "transfer" if getattr(args, "transfer", False) else "us"
     return Context(hq=hq, export=export, quantity=args.quantity, entity_list=getattr(args, "entity_list", "none"),
                    military_end_use=getattr(args, "military_end_use", False),
-                   military_intelligence=getattr(args, "military_intelligence", False))
+                   military_intelligence=getattr(args, "military_intelligence", False),
+                   listed_affiliate=getattr(args, "listed_affiliate", False))
 
 
 def write_converted(text: str, out: str | None, rows: int) -> None:

@@ -173,7 +173,7 @@ ENTITY_LIST = {"none": "No listed party", "listed": "On the Entity List (any ent
 def _transaction(sb) -> Context:
     """Who buys, how it ships, and what screening found; screening defaults to 'nobody listed'."""
     codes = list(countries().index)
-    screened = view.get("entity_list") != "none" or view.get("meu") or view.get("mieu")
+    screened = view.get("entity_list") != "none" or view.get("meu") or view.get("mieu") or view.get("aff")
     with sb.expander("Transaction and end-user screening" + (" ⚠" if screened else ""), expanded=bool(screened)):
         hq_options = ["(same as destination)"] + codes
         url_hq = st.session_state.pop("url_hq", None)
@@ -191,10 +191,12 @@ def _transaction(sb) -> Context:
         entity = view.bound(st.selectbox, "Entity List (15 CFR 744.11)", list(ENTITY_LIST), "entity_pick",
                             "entity_list", format_func=ENTITY_LIST.get)
         for name, label, cite in (("meu", "Known military end use or end user", "15 CFR 744.21"),
-                                  ("mieu", "Known military-intelligence end use or end user", "15 CFR 744.22")):
+                                  ("mieu", "Known military-intelligence end use or end user", "15 CFR 744.22"),
+                                  ("aff", "Owned 50 %+ by listed parties", "Affiliates rule, 2025-09-29")):
             view.bound_value(st.checkbox, f"{label} ({cite})", f"{name}_pick", name, False)
     return Context(hq=None if hq.startswith("(") else hq, export=shipment, quantity=float(quantity), entity_list=entity,
-                   military_end_use=bool(view.get("meu")), military_intelligence=bool(view.get("mieu")))
+                   military_end_use=bool(view.get("meu")), military_intelligence=bool(view.get("mieu")),
+                   listed_affiliate=bool(view.get("aff")))
 
 
 def render() -> AppState:

@@ -52,6 +52,7 @@ FIELDS: dict[str, Field] = {
     "entity_list": Field("el", "str", "none"),
     "meu": Field("meu", "bool", False),
     "mieu": Field("mieu", "bool", False),
+    "aff": Field("aff", "bool", False),
 }
 DEFAULT_CHIP = "nvidia-h20"
 

@@ -16,7 +16,7 @@ encodes (us-2022-10, effective 2022-10-07) meet that preset's embargoes and end-
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import numpy as np
@@ -164,9 +164,7 @@ def _lookup_one(group, regime, hq, quantity, scenario, as_of, table, metrics, ct
     chips, dests = group["chip_id"].unique(), list(group["destination"].unique())
     sel = table["chip_id"].isin(chips).to_numpy()
     caps = {r: cap for cap in scenario.caps for r in cap["on_rules"]}
-    context = Context(hq=hq or None, export=ctx.export, quantity=ctx.quantity if quantity is None else quantity,
-                      entity_list=ctx.entity_list, military_end_use=ctx.military_end_use,
-                      military_intelligence=ctx.military_intelligence)
+    context = replace(ctx, hq=hq or None, quantity=ctx.quantity if quantity is None else quantity)
     v = verdicts(scenario, table[sel].reset_index(drop=True), destinations=dests, as_of=as_of, ctx=context, conv=conv,
                  metrics=metrics[sel].reset_index(drop=True))
     cap = v["rule"].map(lambda r: caps.get(r, {}))

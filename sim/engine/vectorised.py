@@ -43,6 +43,8 @@ class Context:
         changes the rule — "fn1" (Huawei), "fn3" (Russian/Belarusian military end users), "fn4".
     military_end_use: known military end use or end user (15 CFR 744.21).
     military_intelligence: known military-intelligence end use or end user (15 CFR 744.22).
+    listed_affiliate: owned 50 % or more (directly or indirectly, in aggregate) by parties on the Entity List or
+        the MEU list: the BIS Affiliates rule treats it as listed on the dates that rule is in force.
     The screening defaults say "nobody is listed, no military end use": verdicts then say so where
     those rules could bite, because chipsim cannot screen a party for the user.
     """
@@ -53,6 +55,7 @@ class Context:
     entity_list: str = "none"
     military_end_use: bool = False
     military_intelligence: bool = False
+    listed_affiliate: bool = False
 
     def __post_init__(self):
         if self.export not in EXPORTS:
@@ -76,6 +79,8 @@ class Context:
             out.add("military_end_use")
         if self.military_intelligence:
             out.add("military_intelligence")
+        if self.listed_affiliate:
+            out.add("listed_affiliate")
         return frozenset(out)
 
 
@@ -377,9 +382,10 @@ def verdicts(scenario: Scenario, chips: pd.DataFrame, *, destinations=None, as_o
     codes_arr = np.asarray(codes, dtype=object)
     dest_col = np.tile(codes_arr, n)
     reason = pd.Series(reason, dtype=object)
-    as_china = np.tile(countries["ear_treated_as"].reindex(codes).to_numpy() == "CN", n)
-    reason[as_china] = reason[as_china] + " (" + pd.Series(dest_col[as_china]).map(countries["name"]).to_numpy() + \
-        " is treated as China)"
+    treated_as = np.tile(countries["ear_treated_as"].reindex(codes).fillna("").to_numpy(dtype=object), n)
+    as_other = treated_as != ""  # Hong Kong as China, Sevastopol as the Crimea region
+    reason[as_other] = reason[as_other] + " (" + pd.Series(dest_col[as_other]).map(countries["name"]).to_numpy() + \
+        " is treated as " + pd.Series(treated_as[as_other]).map(countries["name"]).to_numpy() + ")"
     labels = np.array([class_label(int(b), comp.classes) for b in possible], dtype=object)
     return pd.DataFrame({
         "chip_id": np.repeat(chip_ids, m), "destination": dest_col,

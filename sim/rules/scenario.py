@@ -38,7 +38,8 @@ METRICS = ("tpp", "pd", "dram_bw_gbps", "io_bw_gbps", "dram_plus_io_gbps", "memo
 FLAGS = ("datacenter", "hbm_item", "consumer", "foreign_made", "foreign_designed")
 EXPORTS = ("us", "reexport", "transfer")
 # what the transaction says about the parties (end-user screening; 15 CFR 744.11, 744.21, 744.22)
-PARTIES = ("entity_list", "entity_list_fn3", "entity_list_fdp", "military_end_use", "military_intelligence")
+PARTIES = ("entity_list", "entity_list_fn3", "entity_list_fdp", "military_end_use", "military_intelligence",
+           "listed_affiliate")
 # readings the regulation leaves open that change a rule's reach, not a metric (sim/rules/conventions.py)
 RULE_CONVENTIONS = {"is_informed_scope": ("below-3a090", "all")}
 LAYERS_DIR = RULES_DIR / "layers"
