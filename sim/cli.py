@@ -140,6 +140,9 @@ def cmd_evaluate(args) -> int:
 
     table = select_chips(table_from(args), args.chip)
     out = verdicts(s, table, destinations=args.dest, as_of=as_of, ctx=context_from(args), conv=conventions_from(args))
+    # the edits travel with every row, as the app's downloads carry them
+    out.insert(out.columns.get_loc("scenario") + 1, "scenario_edits",
+               "; ".join(f"{k}={v:g} (preset {s.parameters[k].preset_value:g})" for k, v in sorted(s.edits.items())))
     if args.format == "table" and not args.out:
         out = out[["chip_id", "destination", "classification", "outcome", "exception", "review_policy", "rule", "citation",
                    "reason"]]
@@ -468,13 +471,19 @@ def _register_sweeps(sub) -> None:
     p.set_defaults(func=cmd_bench)
 
 
+def _register_memo(sub) -> None:
+    from .cli_memo import register
+
+    register(sub)
+
+
 def _register_flows(sub) -> None:
     from .cli_flows import register
 
     register(sub)
 
 
-COMMANDS = {"rules": _register_rules, "sweeps": _register_sweeps, "flows": _register_flows}
+COMMANDS = {"rules": _register_rules, "sweeps": _register_sweeps, "flows": _register_flows, "memo": _register_memo}
 
 
 def build_parser() -> argparse.ArgumentParser:

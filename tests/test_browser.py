@@ -222,3 +222,18 @@ def test_compute_flows_answers_without_scrolling_and_the_forward_view_is_one_cli
     page.get_by_text(re.compile(r"license: [\d,]+; the volume cap binds in \d+% of draws")).wait_for(timeout=60_000)
     page.screenshot(path=str(ARTIFACTS / "app-flows-forward.png"))
     page.set_viewport_size({"width": 1500, "height": 1100})
+
+
+def test_a_determination_record_opens_in_a_real_browser_and_prints(page, tmp_path):
+    from sim.engine.vectorised import Context
+    from sim.report.memo import determination, render
+
+    path = tmp_path / "record.html"
+    path.write_text(render(determination("nvidia-l40s", "MY", "us-2026-01", ctx=Context(hq="CN")), "html"), encoding="utf-8")
+    page.goto(path.as_uri())
+    page.get_by_text("Outcome: DENIED — presumption of denial").wait_for(timeout=30_000)
+    assert page.locator("table").count() >= 5
+    page.screenshot(path=str(ARTIFACTS / "determination-record.png"), full_page=True)
+    page.emulate_media(media="print")
+    assert page.evaluate("() => getComputedStyle(document.body).maxWidth") == "none"  # the print stylesheet applies
+    page.emulate_media(media="screen")

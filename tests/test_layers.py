@@ -24,7 +24,7 @@ LAYERS = [
     ("api", 4, ("sim.api", "sim")),  # `sim` itself: the package facade re-exports a few lower names
     ("analysis", 5, ("sim.analysis",)),
     ("report", 6, ("sim.report",)),
-    ("cli", 7, ("sim.cli", "sim.cli_options", "sim.cli_flows", "sim.__main__")),
+    ("cli", 7, ("sim.cli", "sim.cli_options", "sim.cli_flows", "sim.cli_memo", "sim.__main__")),
     ("ui", 7, ("ui",)),
     ("app", 8, ("app",)),
 ]

@@ -76,6 +76,29 @@ def explanation_box(state, chip_id: str, dest: str) -> None:
                 unsafe_allow_html=True)
     with st.expander("Full trace with every prong and citation"):
         st.code(explain(chip_id, dest, state.scenario, as_of=state.as_of, table=state.table, ctx=state.ctx), language=None)
+    determination_downloads(state, chip_id, dest)
+
+
+def determination_downloads(state, chip_id: str, dest: str) -> None:
+    """The verdict as a record to file (HTML prints to PDF; Markdown; JSON), built only when clicked."""
+    from sim.report.memo import determination, render
+
+    from .exports import download
+
+    prov = state.provenance()
+    cols = st.columns([3, 1, 1, 1])
+    cols[0].caption("Determination record for the compliance file: ECCNs considered, rules with citations, inputs "
+                    "with sources, a reproducible hash.")
+
+    def make(fmt):
+        return lambda: render(determination(chip_id, dest, state.scenario, as_of=state.as_of, table=state.table,
+                                            ctx=state.ctx), fmt).encode("utf-8")
+
+    for col, (fmt, label, mime) in zip(cols[1:], (("html", "Record (HTML)", "text/html"),
+                                                  ("md", "Markdown", "text/markdown"),
+                                                  ("json", "JSON", "application/json"))):
+        download(col, label, f"memo_{fmt}", prov.file_name("determination", fmt, f"{chip_id}_{dest}"), mime, make(fmt),
+                 help="One document that reads like a practitioner's memo; the HTML prints cleanly to PDF")
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
