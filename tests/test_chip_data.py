@@ -238,7 +238,6 @@ RETICLE = 26 * 33  # ASML exposure field, mm2 per die
 @pytest.mark.parametrize("chip_id, dies", [
     ("intel-gaudi2-hl225b", 1),   # same single Gaudi 2 die (IEEE Spectrum)
     ("nvidia-rubin-cpx", 1),      # NVIDIA: monolithic die
-    ("biren-br104", 1),           # single-chiplet BR100 derivative (Tom's Hardware, Golem)
     ("aws-trainium2", 2),         # two compute tiles + two static chiplets (Tom's Hardware, SemiAnalysis)
     ("meta-mtia-300", 3),         # one compute + two network chiplets (Wccftech, 2026-03-11)
     ("baidu-kunlun-k200", 1),     # one SoC die + two HBM2 on the I-Cube interposer (Samsung/Baidu, 2019-12)
@@ -312,3 +311,113 @@ def test_h800_pcie_to_china_is_case_by_case_under_the_january_2026_rule():
     v = evaluate("us-2026-01", chips=["nvidia-h800-pcie"], destinations=["CN"]).iloc[0]
     assert (v["outcome"], v["rule"]) == ("license", "rlp-2026-case-by-case")
     assert "DRAM ≤ 4,915 GB/s < 6,500 GB/s" in v["reason"]
+
+
+# --- issue "a determination a compliance officer can file" (2026-12-04) ------------------------------
+
+def test_rows_saved_by_pandas_are_written_like_every_other_row(raw):
+    # MTIA 450, MTIA 500 and Maia 200 held True / 5.0 / 4290.0 (a pandas round trip); the rest of the table
+    # writes booleans as lower-case true/false and counts without a decimal point
+    from sim.data.schema import BOOL_COLUMNS, COLUMNS
+
+    counts = [c.name for c in COLUMNS if c.kind == "count" and c.name in raw]
+    for column in [c for c in BOOL_COLUMNS if c in raw]:
+        assert raw[column].isin(["", "true", "false"]).all(), column
+    for column in counts:
+        assert not raw[column].str.contains(".", regex=False).any(), column
+    cited = {  # fourth pass: die counts from Microsoft's paper, the SixRackUnits list and SiliconANGLE
+        "meta-mtia-450": ("5", "4290"), "meta-mtia-500": ("7", "6006"), "microsoft-maia-200": ("1", "858")}
+    for chip_id, (dies, high) in cited.items():
+        if chip_id not in raw.index:
+            continue
+        assert (raw.at[chip_id, "die_area_estimate"], raw.at[chip_id, "logic_dies"],
+                raw.at[chip_id, "die_area_mm2_high"]) == ("true", dies, high), chip_id
+        assert int(high) == int(dies) * RETICLE
+
+
+def test_the_three_cleaned_rows_validate(tmp_path):
+    from sim.data.chips import validate_file
+
+    rows = pd.read_csv(BUNDLED_CHIPS, dtype=str, keep_default_na=False)
+    three = rows[rows.chip_id.isin(["meta-mtia-450", "meta-mtia-500", "microsoft-maia-200"])]
+    path = tmp_path / "three.csv"
+    three.to_csv(path, index=False)  # all-text frame: pandas writes the cells as they are
+    assert len(three) == 3
+    assert validate_file(path) == []
+
+
+def test_every_published_classification_names_its_source(raw):
+    # a manufacturer's ECCN (vendor_eccn) and an ECCN below 3A090 are facts with a source like any figure
+    for column, source in (("vendor_eccn", "vendor_eccn_source"), ("eccn_below_3a090", "eccn_source")):
+        if column not in raw:
+            continue
+        filled = raw[column] != ""
+        assert (raw.loc[filled, source].str.strip() != "").all(), (column, list(raw.index[filled & (raw[source] == "")]))
+
+
+def test_a_vendor_eccn_below_3a090_agrees_with_eccn_below_3a090(raw):
+    # where the manufacturer publishes a below-3A090 ECCN, eccn_below_3a090 carries it (or another sourced one)
+    from sim.data.schema import meets_3a090
+
+    if "vendor_eccn" not in raw:
+        pytest.skip("no vendor_eccn column")
+    below = raw[(raw.vendor_eccn != "") & ~raw.vendor_eccn.map(meets_3a090)]
+    assert (below.eccn_below_3a090 != "").all(), list(below.index[below.eccn_below_3a090 == ""])
+
+
+def test_tiangai_100_die_count_is_not_invented(table):
+    # no source gives the number of logic dies (Tom's Hardware 2021-01-18: 24B transistors, 2.5D CoWoS only)
+    assert pd.isna(row(table, "iluvatar-tiangai-100").logic_dies)
+
+
+def test_mlu370_x8_chip_has_two_dies_and_an_fp32_range(table, metrics):
+    # launch report 2022-03-21: 'each card two chips, each chip packages two Die'; FP32 per card 32 there,
+    # 24 on the vendor page (via Epoch) -> 12-16 per chip, which does not set TPP (INT8 128 x 8 = 1,024)
+    r = row(table, "cambricon-mlu370-x8")
+    assert r.logic_dies == 2
+    assert pd.isna(r.fp32_tflops)
+    assert (r.fp32_tflops_low, r.fp32_tflops_high) == (24 / 2, 32 / 2)
+    assert metrics.loc["cambricon-mlu370-x8", "tpp_high"] == 256 / 2 * 8
+
+
+@pytest.mark.parametrize("chip_id", ["huawei-ascend-910b", "huawei-ascend-910b1", "huawei-ascend-910b3",
+                                     "huawei-ascend-910b4"])
+def test_ascend_910b_die_area_is_the_compute_die_only(table, metrics, chip_id):
+    # Kurnal die shot (via Tom's Hardware): compute die 21.32 x 31.22 mm; no source rules out an I/O die
+    # (the original 910 had one), so the measured area is a lower bound and PD an upper bound
+    r = row(table, chip_id)
+    assert pd.isna(r.die_area_mm2) and pd.isna(r.die_area_mm2_high)
+    assert r.die_area_mm2_low == pytest.approx(21.32 * 31.22, abs=0.01)
+    assert pd.isna(r.logic_dies)
+    assert metrics.loc[chip_id, "pd_high"] == pytest.approx(metrics.loc[chip_id, "tpp"] / 665.61)
+
+
+def test_br104_is_one_537_mm2_br100_chiplet(table, metrics):
+    # Chips and Cheese (HC34): BR100's 1,074 mm2 = two 537 mm2 tiles; Biren via eeNews Europe: BR104 'is a
+    # single chiplet' from the same tapeout; SemiAnalysis: the same die ships as BR100 (2) and BR104 (1)
+    r = row(table, "biren-br104")
+    assert r.die_area_mm2 == 1074 / 2
+    assert pd.isna(r.die_area_mm2_high) and r.logic_dies == 1 and r.die_area_estimate
+    assert metrics.loc["biren-br104", "pd"] == pytest.approx(1024 * 8 / 537)
+
+
+def test_rubin_ultra_cites_the_cancellation_report_by_address(raw):
+    if "nvidia-rubin-ultra" not in raw.index:
+        pytest.skip("no Rubin Ultra row")
+    sources = raw.at["nvidia-rubin-ultra", "sources"]
+    assert "URL not retrieved" not in sources
+    assert "tomshardware.com/tech-industry/artificial-intelligence/nvidia-reportedly-cancels-quad-die-rubin-ultra" in sources
+
+
+def test_gaudi3_china_variant_is_bounded_by_the_full_gaudi3(table, metrics):
+    # The Register 2024-04-12 (from Intel's Gaudi 3 white paper): HL-328 OAM, 128 GB HBM2e at 3.7 TB/s,
+    # PCIe 5.0 x16, 450 W, two dies; no compute figure published -> the HL-325L's dense figures bound it
+    r, full = row(table, "intel-gaudi3-hl328"), row(table, "intel-gaudi3")
+    for column in ("fp16_bf16_tflops", "fp8_tflops", "fp32_tflops"):
+        assert pd.isna(r[column])
+        assert r[f"{column}_high"] == full[column]
+        assert pd.isna(r[f"{column}_low"])
+    assert (r.memory_gb, r.dram_bw_gbps, r.tdp_w, r.logic_dies) == (128, 3700, 450, 2)
+    assert r.die_area_mm2_high == 2 * RETICLE and r.confidence == "estimate"
+    assert metrics.loc["intel-gaudi3-hl328", "tpp_high"] == 1835 * 16
+    assert r.io_bw_gbps_low == 128 and r.io_bw_gbps_high == full.io_bw_gbps

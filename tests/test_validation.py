@@ -45,6 +45,22 @@ def test_bundled_table_is_clean():
         ({"sources": ""}, "sources", "a value"),
         ({"fp8_tflops": "inf"}, "fp8_tflops", "finite"),
         ({"logic_dies": "1.5"}, "logic_dies", "whole number"),
+        # what pandas writes when a typed table is saved with DataFrame.to_csv (issue: a determination a
+        # compliance officer can file): Python's True/False and whole numbers of a float column as 5.0
+        ({"die_area_estimate": "True"}, "die_area_estimate", "lower-case true or false"),
+        ({"datacenter": "False"}, "datacenter", "lower-case true or false"),
+        ({"logic_dies": "5.0"}, "logic_dies", "without a decimal point"),
+        ({"units_per_package": "2.0"}, "units_per_package", "without a decimal point"),
+        # ECCNs as the Commerce Control List writes them (15 CFR 738.2(d))
+        ({"vendor_eccn": "3a090.a", "vendor_eccn_source": "x"}, "vendor_eccn", "an ECCN"),
+        ({"vendor_eccn": "5A992C", "vendor_eccn_source": "x"}, "vendor_eccn", "an ECCN"),
+        ({"vendor_eccn": "ECCN 5A992.c", "vendor_eccn_source": "x"}, "vendor_eccn", "an ECCN"),
+        ({"vendor_eccn": "3A090.A", "vendor_eccn_source": "x"}, "vendor_eccn", "an ECCN"),
+        ({"eccn_below_3a090": "ear99"}, "eccn_below_3a090", "an ECCN"),
+        ({"eccn_below_3a090": "3A090.a"}, "eccn_below_3a090", "below 3A090"),
+        ({"eccn_below_3a090": "4A090.b"}, "eccn_below_3a090", "below 3A090"),
+        ({"eccn_below_3a090": "5A992.z.1"}, "eccn_below_3a090", "below 3A090"),
+        ({"vendor_eccn": "5A992.c"}, "vendor_eccn_source", "where vendor_eccn '5A992.c' is published"),
     ],
 )
 def test_each_bad_cell_names_row_column_value_and_expectation(row, column, expected):
@@ -124,3 +140,50 @@ def test_cli_validate_reports_and_exits_2(tmp_path):
     good.write_text(chip_csv({"fp8_tflops": "1"}))
     ok = subprocess.run([sys.executable, "-m", "sim", "validate", str(good)], capture_output=True, text=True)
     assert ok.returncode == 0, ok.stderr
+
+
+@pytest.mark.parametrize("row", [
+    {"vendor_eccn": "3A090.a", "vendor_eccn_source": "vendor page, read 2026-12-04"},
+    {"vendor_eccn": "4A090.a", "vendor_eccn_source": "vendor page"},
+    {"vendor_eccn": "5A992.z.1", "vendor_eccn_source": "vendor page"},
+    {"vendor_eccn": "EAR99", "vendor_eccn_source": "vendor page", "eccn_below_3a090": "EAR99"},
+    {"eccn_below_3a090": "5A992.c"}, {"eccn_below_3a090": "4A994.l"}, {"eccn_below_3a090": "3A991.p"},
+    {"die_area_estimate": "TRUE", "datacenter": "FALSE"},  # Excel's spelling is not pandas' and still loads
+    {"logic_dies": "5", "units_per_package": "2", "die_area_mm2_high": "4290.0"},  # a float column may say .0
+])
+def test_well_formed_cells_load(row):
+    table = parse_chips(chip_csv({"fp8_tflops": 1, **row}), name="t.csv")
+    for column, value in row.items():
+        if column in ("vendor_eccn", "vendor_eccn_source", "eccn_below_3a090"):
+            assert table[column].iat[0] == value
+
+
+def test_vendor_eccn_columns_are_optional():
+    header = [h for h in HEADER if h not in ("vendor_eccn", "vendor_eccn_source")]
+    table = parse_chips(chip_csv({"fp8_tflops": 1}, header=header), name="t.csv")
+    assert table["vendor_eccn"].iat[0] == "" and table["vendor_eccn_source"].iat[0] == ""
+
+
+def test_a_table_saved_by_pandas_is_reported_cell_by_cell(tmp_path):
+    # the MTIA 450 / MTIA 500 / Maia 200 rows once held exactly these cells: a table read with pandas and
+    # written back with DataFrame.to_csv turns true into True and a count column with gaps into 5.0
+    import io
+
+    import pandas as pd
+
+    typed = pd.read_csv(io.StringIO(chip_csv({"fp8_tflops": 1, "logic_dies": 5, "die_area_estimate": "true"},
+                                             {"fp8_tflops": 2})))
+    saved = tmp_path / "saved.csv"
+    typed.to_csv(saved, index=False)
+    run = subprocess.run([sys.executable, "-m", "sim", "validate", str(saved)], capture_output=True, text=True)
+    assert run.returncode == 2
+    assert "row 1, column 'logic_dies', value '5.0'" in run.stderr
+    assert "row 1, column 'die_area_estimate', value 'True'" in run.stderr
+    assert "row 1, column 'datacenter', value 'True'" in run.stderr
+    assert "Traceback" not in run.stderr
+    # chipsim's own writer gives a table that loads
+    from sim.data.chips import load_chips, to_csv_text
+
+    fixed = tmp_path / "fixed.csv"
+    fixed.write_text(to_csv_text(parse_chips(chip_csv({"fp8_tflops": 1, "logic_dies": 5}), name="t.csv")))
+    assert load_chips(fixed)["logic_dies"].iat[0] == 5

@@ -20,11 +20,13 @@ from ..errors import Problem, ValidationError
 from .schema import (
     COLUMN_BY_NAME,
     COLUMNS,
+    ECCN_PATTERN,
     FALSE_WORDS,
     REQUIRED_COLUMNS,
     THROUGHPUT_BITS,
     THROUGHPUT_COLUMNS,
     TRUE_WORDS,
+    meets_3a090,
 )
 
 BUNDLED_CHIPS = Path(__file__).resolve().parents[2] / "chips.csv"  # at the top of the checkout, where users edit it
@@ -40,6 +42,11 @@ _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 # A figure with an asterisk, "sparse" or "(s)" is a vendor's with-sparsity figure: the regulation
 # counts dense figures only (3A090 Technical Note 3), so such a cell is refused, never halved here.
 _SPARSE_MARK = re.compile(r"\*|spars|\(s\)|\bw/\s*s", re.IGNORECASE)
+# What pandas writes when a typed table is saved with DataFrame.to_csv instead of chipsim's writer
+# (to_csv_text): Python's True/False, and whole numbers of a float column as 5.0. Such a table loads,
+# but it is not one anybody typed, so its cells are reported (the row is not silently re-read).
+_PYTHON_BOOLS = frozenset({"True", "False"})
+_WRITTEN_AS_FLOAT = re.compile(r"[.eE]")
 
 
 def _too_big(name: str, size: int) -> ValidationError:
@@ -168,14 +175,39 @@ def _cell_problems(frame: pd.DataFrame, lines: np.ndarray, name: str) -> list[Pr
             ok = values.notna() & ~nonfinite
             limit = upper_limit(col.name)
             if col.kind == "count":
-                report(ok & ((values % 1 != 0) | (values < 1)), col.name, "a whole number >= 1")
+                whole = ok & (values % 1 == 0) & (values >= 1)
+                report(ok & ~whole, col.name, "a whole number >= 1")
+                report(whole & raw.str.contains(_WRITTEN_AS_FLOAT), col.name,
+                       "a whole number written without a decimal point (5, not 5.0, which is how pandas writes "
+                       "a float column; write the integer or save the table with chipsim's writer)")
             elif limit is None:
                 report(ok & (values < 0), col.name, f"a number {_accepted(col)}")
             else:
                 report(ok & (values < 0), col.name, f"a number >= 0 (accepted: {_accepted(col)})")
                 report(ok & (values > limit[0]), col.name, f"a number {_accepted(col)}")
         elif col.kind == "bool":
-            report(present & ~raw.str.lower().isin(TRUE_WORDS | FALSE_WORDS), col.name, "true or false")
+            python_style = raw.isin(_PYTHON_BOOLS)
+            report(present & ~python_style & ~raw.str.lower().isin(TRUE_WORDS | FALSE_WORDS), col.name, "true or false")
+            report(python_style, col.name,
+                   "lower-case true or false (Python-style True/False is what pandas writes when a table is "
+                   "saved with DataFrame.to_csv; write true/false or save it with chipsim's writer)")
+        elif col.kind == "eccn":
+            shape = raw.str.match(ECCN_PATTERN)
+            report(present & ~shape, col.name,
+                   "an ECCN as the Commerce Control List writes it: category digit, group letter A-E, three "
+                   "digits, lower-case paragraphs after dots (3A090.a, 5A992.c, 4A994.l), or EAR99")
+            if col.below_3a090:
+                above = np.array([bool(ok) and meets_3a090(v) for ok, v in zip(present & shape, raw)], dtype=bool)
+                report(above, col.name,
+                       "an ECCN below 3A090 (EAR99, 3A991, 4A994, 5A992.c ...): 3A090, 4A090 and .z paragraphs "
+                       "mean the item meets 3A090 (record a manufacturer's 3A090 classification in vendor_eccn)")
+            if col.source_column:
+                source = frame[col.source_column] if col.source_column in frame else pd.Series("", index=frame.index)
+                for i in np.flatnonzero((present & (source == "")).to_numpy()):
+                    problems.append(Problem(name, f"where {col.name} {raw.iat[i]!r} is published (URL or document, "
+                                            "and the date it was read): a classification without its source "
+                                            "cannot go into a compliance file", line=int(lines[i]), row=int(i) + 1,
+                                            column=col.source_column, value=source.iat[i]))
         elif col.kind == "choice":
             report(present & ~raw.str.lower().isin(col.choices), col.name, "one of " + ", ".join(col.choices))
         elif col.kind == "slug":
