@@ -38,6 +38,9 @@ STATIC = (
     Term("TOPS", "Tera operations per second", "10^12 operations per second (TFLOPS for floating point)", "",
          aliases=("TFLOPS", "MacTOPS")),
     Term("DRAM", "Dynamic random-access memory", "the chip's memory; its bandwidth is given in GB/s", ""),
+    Term("MEU", "Military End-User (list)", "the Military End-User List (Supp. No. 7 to Part 744): parties whose "
+         "listing, like the Entity List's, reaches entities they own 50 % or more under the Affiliates rule",
+         "15 CFR 744.21, Supp. No. 7 to Part 744; BIS Affiliates rule (2025-09-29)"),
     Term("I/O", "Input/output bandwidth",
          "aggregate bidirectional chip-to-chip transfer rate including the host link, in GB/s", f"{_CFR774} (2022 text)"),
     Term("GB/s", "Gigabytes per second", "10^9 bytes per second", ""),
