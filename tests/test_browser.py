@@ -237,3 +237,11 @@ def test_a_determination_record_opens_in_a_real_browser_and_prints(page, tmp_pat
     page.emulate_media(media="print")
     assert page.evaluate("() => getComputedStyle(document.body).maxWidth") == "none"  # the print stylesheet applies
     page.emulate_media(media="screen")
+
+
+def test_a_link_with_an_unreadable_screening_answer_says_so_in_the_verdict(server, page):
+    page.goto(server + "/?scenario=us-2026-01&chip=nvidia-l40s&dest=AE&el=maybe", wait_until="domcontentloaded")
+    page.get_by_text("Ignored el='maybe' in the link").wait_for(timeout=60_000)
+    card = page.get_by_text(re.compile(r"Assumed, not read from the link: the link's el='maybe' could not be read"))
+    card.wait_for(timeout=30_000)
+    page.screenshot(path=str(ARTIFACTS / "app-link-unreadable.png"))

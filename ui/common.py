@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 
 import pandas as pd
 import streamlit as st
@@ -12,6 +13,7 @@ from sim.data.destinations import countries, groups_as_of
 from sim.engine.vectorised import verdicts
 from sim.report.plots import OUTCOME_COLORS
 
+from . import view
 from .words import OUTCOME_MEANING, abbreviate, headline
 
 OUTCOMES = ["allowed", "exception", "license", "denied", "indeterminate"]
@@ -72,7 +74,9 @@ def explanation_box(state, chip_id: str, dest: str) -> None:
                 f" under {state.scenario.id}{' (edited)' if state.scenario.edits else ''}</small>"
                 + (f"<br><small>Conditions: {abbreviate(v['conditions'])}</small>" if v["conditions"] else "")
                 + (f"<br><small>Advisories (never change the outcome): {abbreviate(v['advisories'])}</small>"
-                   if v.get("advisories") else "") + "</div>",
+                   if v.get("advisories") else "")
+                + "".join(f"<br><b>⚠ Assumed, not read from the link: {html.escape(n)}.</b>"
+                          for n in st.session_state.get(view.UNREAD, [])) + "</div>",
                 unsafe_allow_html=True)
     with st.expander("Full trace with every prong and citation"):
         st.code(explain(chip_id, dest, state.scenario, as_of=state.as_of, table=state.table, ctx=state.ctx), language=None)
@@ -120,7 +124,5 @@ def chart_pick(key: str) -> None:
         picked = [picked]
     for item in picked or []:
         if isinstance(item, dict) and item.get("chip_id"):
-            from . import view
-
             view.select("chip", item["chip_id"])
             return

@@ -6,6 +6,7 @@ import streamlit as st
 
 from sim.data.destinations import countries
 from sim.engine.vectorised import Context
+from sim.errors import ChipsimError
 from sim.report.provenance import toml_header
 from sim.rules.glossary import linked_parameters
 from sim.rules.scenario import overlay_toml, preset_ids
@@ -127,6 +128,16 @@ def _parameters(sb, base) -> dict:
         unknown = [k for k in url_edits if k not in base.parameters]
         if unknown:
             sb.warning("Ignored unknown parameter(s) from the link: " + ", ".join(unknown))
+        refused = []
+        for k, v in list(url_edits.items()):
+            if k in base.parameters:
+                try:
+                    base.parameters[k].check(v)
+                except ChipsimError as exc:
+                    refused.append(str(exc))
+                    url_edits.pop(k)
+        if refused:
+            st.warning("Ignored from the link: " + "; ".join(refused) + ".")
         view.put("edits", {k: v for k, v in url_edits.items() if k in base.parameters and v != base.parameters[k].value})
     edits = {k: v for k, v in (view.get("edits") or {}).items() if k in base.parameters}
     switch = view.get("switch")
@@ -148,7 +159,9 @@ def _parameters(sb, base) -> dict:
         for name, p in base.parameters.items():
             key = f"param:{name}"
             st.session_state[key] = float(edits.get(name, p.value))
+            lo, hi = p.sane_range
             st.number_input(f"{name} ({p.unit})", key=key, format="%g", on_change=_param_changed, args=(name, p.value),
+                            min_value=lo, max_value=hi if hi < float("inf") else None,
                             help=f"{p.label}. {p.citation}. Stricter: {p.stricter}. Preset value {p.value:g} {p.unit}.")
             if name in edits:
                 st.caption(f"✎ edited — preset value {p.value:g} {p.unit}")
@@ -173,20 +186,22 @@ ENTITY_LIST = {"none": "No listed party", "listed": "On the Entity List (any ent
 def _transaction(sb) -> Context:
     """Who buys, how it ships, and what screening found; screening defaults to 'nobody listed'."""
     codes = list(countries().index)
-    screened = view.get("entity_list") != "none" or view.get("meu") or view.get("mieu") or view.get("aff")
+    screened = (view.get("entity_list") != "none" or view.get("meu") or view.get("mieu") or view.get("aff")
+                or bool(st.session_state.get(view.UNREAD)))
     with sb.expander("Transaction and end-user screening" + (" ⚠" if screened else ""), expanded=bool(screened)):
         hq_options = ["(same as destination)"] + codes
         url_hq = st.session_state.pop("url_hq", None)
         if url_hq in codes and "hq_choice" not in st.session_state:
             st.session_state["hq_choice"] = url_hq
-        hq = st.selectbox("End user headquartered in", hq_options, key="hq_choice",
+        hq = st.selectbox("End user headquartered in", hq_options, key="hq_choice", on_change=view.answered,
                           format_func=lambda c: c if c.startswith("(") else f"{c} — {countries().at[c, 'name']}")
         if st.session_state.pop("reexport", False):  # older links: reexport=1
             view.put("shipment", "reexport")
         shipment = view.bound(st.radio, "Shipment", list(SHIPMENTS), "shipment_pick", "shipment",
                               format_func=SHIPMENTS.get)
         st.session_state.setdefault("quantity", 1.0)
-        quantity = st.number_input("Quantity (units)", min_value=1.0, step=1.0, key="quantity", format="%g")
+        quantity = st.number_input("Quantity (units)", min_value=1.0, step=1.0, key="quantity", format="%g",
+                                   on_change=view.answered)
         st.caption("Screening: chipsim cannot check a party against the lists; say what your screening found.")
         entity = view.bound(st.selectbox, "Entity List (15 CFR 744.11)", list(ENTITY_LIST), "entity_pick",
                             "entity_list", format_func=ENTITY_LIST.get)

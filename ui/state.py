@@ -108,18 +108,38 @@ def init_from_url() -> list[str]:
             else:
                 warnings.append(f"Ignored the date {as_of} in the link: chipsim covers {FIRST_DAY} to {LAST_DAY}.")
     screen = _qp_get("screen", SCREENS[0])
+    if screen not in SCREENS:
+        warnings.append(f"Ignored screen={str(screen)[:60]!r} in the link (expected one of: {', '.join(SCREENS)}); "
+                        f"showing {SCREENS[0]}.")
     st.session_state["screen"] = screen if screen in SCREENS else SCREENS[0]
-    for key in ("chip", "dest", "hq"):
+    for key in ("chip", "dest"):
         if _qp_get(key):
             st.session_state[f"url_{key}"] = _qp_get(key)
+    hq = _qp_get("hq")
+    if hq:
+        code = str(hq).strip().upper()
+        if code in countries().index:
+            st.session_state["url_hq"] = code
+        else:
+            warnings.append(f"Ignored hq={str(hq)[:60]!r} in the link (not an ISO 3166-1 code chipsim knows); the end "
+                            "user is taken as headquartered at the destination.")
+            view.unread_transaction(f"the link's headquarters hq={str(hq)[:60]!r} could not be read, so this verdict "
+                                    "assumes the end user is headquartered at the destination — set it in the sidebar")
     if _qp_get("reexport") == "1":
         st.session_state["reexport"] = True
-    try:
-        qty = float(_qp_get("qty", 1))
-        if qty >= 1:
+    qty_raw = _qp_get("qty")
+    if qty_raw is not None:
+        try:
+            qty = float(qty_raw)
+        except ValueError:
+            qty = math.nan
+        if math.isfinite(qty) and qty >= 1:
             st.session_state["quantity"] = qty
-    except ValueError:
-        warnings.append("Ignored a quantity in the link that is not a number.")
+        else:
+            warnings.append(f"Ignored qty={str(qty_raw)[:60]!r} in the link (expected a number of units, 1 or more); "
+                            "using 1.")
+            view.unread_transaction(f"the link's quantity qty={str(qty_raw)[:60]!r} could not be read, so this verdict "
+                                    "assumes 1 unit — set the quantity in the sidebar")
     edits, bad = {}, []
     items = st.query_params.get_all("set")
     if len(items) > MAX_LINK_EDITS:

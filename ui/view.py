@@ -14,6 +14,9 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from sim.engine.vectorised import ENTITY_LIST
+from sim.rules.scenario import EXPORTS
+
 PREFIX = "v."
 
 
@@ -22,6 +25,13 @@ class Field:
     url: str  # query-string key
     kind: str  # "str" | "list" | "float" | "int" | "bool"
     default: object = None
+    choices: tuple = ()  # the values a "str" field may take (empty: any)
+    bounds: tuple = ()  # (low, high) an "int"/"float" field must lie in
+    transaction: bool = False  # a screening or transaction answer: unreadable, the verdict card says so
+
+
+TRUE_WORDS, FALSE_WORDS = ("1", "true", "yes"), ("0", "false", "no")
+UNREAD = "_unread_transaction"  # session key: the transaction answers a link gave that could not be read
 
 
 # shared choices, then each screen's own settings (the sidebar's widgets keep theirs: screen, scenario,
@@ -41,18 +51,18 @@ FIELDS: dict[str, Field] = {
     "sw_param": Field("param", "str"),
     "sw_lo": Field("lo", "float"),
     "sw_hi": Field("hi", "float"),
-    "sw_n": Field("n", "int", 191),
+    "sw_n": Field("n", "int", 191, bounds=(2, 2000)),
     "sw_only": Field("only", "bool", True),
     "map_group": Field("mapgroup", "str", "All countries and territories"),
     "fl_owner": Field("owner", "str", "China"),
     "fl_view": Field("flows", "str", "History"),
     "fw_chip": Field("fwchip", "str", "nvidia-h200-sxm"),
     # the transaction: what kind of shipment, and what screening the parties found
-    "shipment": Field("ship", "str", "us"),
-    "entity_list": Field("el", "str", "none"),
-    "meu": Field("meu", "bool", False),
-    "mieu": Field("mieu", "bool", False),
-    "aff": Field("aff", "bool", False),
+    "shipment": Field("ship", "str", "us", choices=EXPORTS, transaction=True),
+    "entity_list": Field("el", "str", "none", choices=ENTITY_LIST, transaction=True),
+    "meu": Field("meu", "bool", False, transaction=True),
+    "mieu": Field("mieu", "bool", False, transaction=True),
+    "aff": Field("aff", "bool", False, transaction=True),
 }
 DEFAULT_CHIP = "nvidia-h20"
 
@@ -72,6 +82,13 @@ def put(name: str, value) -> None:
 def _copy(widget_key: str, name: str, convert=None) -> None:
     value = st.session_state.get(widget_key)
     put(name, convert(value) if convert else value)
+    if name in FIELDS and FIELDS[name].transaction:
+        answered()
+
+
+def answered() -> None:
+    """The user set a transaction answer: the link's unreadable ones no longer stand in the verdict card."""
+    st.session_state.pop(UNREAD, None)
 
 
 def bound(widget, label: str, options: list, key: str, name: str, *, fallback=None, **kwargs):
@@ -125,8 +142,27 @@ def _parse(field: Field, raw):
     if field.kind == "int":
         return int(raw)
     if field.kind == "bool":
-        return raw in ("1", "true", "yes")
+        word = str(raw).strip().lower()
+        if word not in TRUE_WORDS + FALSE_WORDS:
+            raise ValueError(raw)
+        return word in TRUE_WORDS
+    if field.choices and str(raw).strip().lower() in field.choices:  # el=Listed means el=listed
+        return str(raw).strip().lower()
     return str(raw)
+
+
+def _refusal(field: Field, value) -> str | None:
+    """Why a parsed value cannot be used (outside its choices or bounds), or None."""
+    if field.choices and value not in field.choices:
+        return f"expected one of {', '.join(field.choices)}"
+    if field.bounds and not field.bounds[0] <= value <= field.bounds[1]:
+        return f"expected a whole number from {field.bounds[0]:,} to {field.bounds[1]:,}"
+    return None
+
+
+def unread_transaction(note: str) -> None:
+    """Remember a screening or transaction answer the link gave that could not be read (the card says so)."""
+    st.session_state.setdefault(UNREAD, []).append(note)
 
 
 def load_url_fields() -> list[str]:
@@ -141,12 +177,22 @@ def load_url_fields() -> list[str]:
             raw = None
         if raw in (None, "", []):
             continue
+        kind = {"float": "number", "int": "whole number", "bool": "yes/no (1, 0, true, false)"}.get(field.kind, field.kind)
         try:
             value = _parse(field, raw)
         except (TypeError, ValueError):
-            warnings.append(f"Ignored {field.url}={raw!r} in the link (not a {'number' if field.kind in ('float', 'int') else field.kind}).")
-            continue
-        if field.kind == "float" and value != value:
+            refusal = f"expected a {kind}"
+        else:
+            if field.kind == "float" and value != value:
+                continue
+            refusal = _refusal(field, value)
+        if refusal:
+            shown = raw if not isinstance(raw, list) else ",".join(map(str, raw))
+            warnings.append(f"Ignored {field.url}={str(shown)[:60]!r} in the link ({refusal}); using "
+                            f"{field.default!r} instead.")
+            if field.transaction:
+                unread_transaction(f"the link's {field.url}={str(shown)[:60]!r} could not be read, so this verdict assumes "
+                                   f"{field.default!r} — set it in the sidebar if your screening or shipment differs")
             continue
         put(name, value)
     return warnings

@@ -64,6 +64,18 @@ class Parameter:
     def edited(self) -> bool:
         return self.preset_value is not None and self.value != self.preset_value
 
+    @property
+    def sane_range(self) -> tuple[float, float]:
+        """What a value may be at all: thresholds are never negative; a share or fraction lies in [0, 1]."""
+        unit = self.unit.lower()
+        return (0.0, 1.0) if ("share" in unit or "fraction" in unit) else (0.0, math.inf)
+
+    def check(self, value: float) -> None:
+        lo, hi = self.sane_range
+        if not lo <= value <= hi:
+            span = f"between {lo:g} and {hi:g}" if hi < math.inf else f"at least {lo:g}"
+            raise ChipsimError(f"parameter {self.name} ({self.unit}) must be {span}, not {value:g}")
+
 
 @dataclass(frozen=True)
 class Phase:
@@ -144,6 +156,7 @@ class Scenario:
             if not math.isfinite(value):
                 raise ChipsimError(f"parameter {name} needs a finite number, not {raw!r}")
             old = params[name]
+            old.check(value)
             base = old.preset_value if old.preset_value is not None else old.value
             params[name] = replace(old, value=value, preset_value=base)
         edits = {**self.edits, **{k: float(v) for k, v in values.items()}}
