@@ -20,6 +20,7 @@ from .data.schema import COLUMNS
 from .engine.metrics import with_metrics
 from .errors import ChipsimError, ValidationError
 from .report.output import write_frame
+from .report.provenance import transaction_text
 
 
 def cmd_chips(args) -> int:
@@ -139,10 +140,12 @@ def cmd_evaluate(args) -> int:
     from .api import select_chips
 
     table = select_chips(table_from(args), args.chip)
-    out = verdicts(s, table, destinations=args.dest, as_of=as_of, ctx=context_from(args), conv=conventions_from(args))
+    ctx = context_from(args)
+    out = verdicts(s, table, destinations=args.dest, as_of=as_of, ctx=ctx, conv=conventions_from(args))
     # the edits travel with every row, as the app's downloads carry them
     out.insert(out.columns.get_loc("scenario") + 1, "scenario_edits",
                "; ".join(f"{k}={v:g} (preset {s.parameters[k].preset_value:g})" for k, v in sorted(s.edits.items())))
+    out.insert(out.columns.get_loc("scenario_edits") + 1, "transaction", transaction_text(ctx))
     if args.format == "table" and not args.out:
         out = out[["chip_id", "destination", "classification", "outcome", "exception", "review_policy", "rule", "citation",
                    "reason"]]

@@ -52,3 +52,49 @@ def test_setting_the_answer_in_the_sidebar_clears_the_flag():
 def test_other_bad_link_values_are_named_with_what_was_used(query, notice):
     at = run_app(scenario="us-2023-11", **query)
     assert not at.exception and notice in _warnings(at)
+
+
+# every download and every CLI output records the transaction; figures are exported as plain numbers
+
+def _matrix_csv(**query):
+    import io
+
+    import pandas as pd
+
+    at = run_app(screen="Matrix", **query)
+    at.session_state["_capture_downloads"] = True
+    at.run()
+    name, data = at.session_state["_downloads"]["dl_matrix"]
+    return name, data.decode("utf-8-sig"), pd.read_csv(io.BytesIO(data), encoding="utf-8-sig", keep_default_na=False)
+
+
+def test_a_download_after_setting_the_transaction_names_it_in_rows_and_file_name():
+    name, _, frame = _matrix_csv(scenario="us-2026-01", hq="CN", ship="reexport", el="fn4")
+    assert "hq-CN+reexport+el-fn4" in name
+    assert set(frame["transaction"]) == {"re-export from abroad; end user headquartered in CN; 1 unit; screening: "
+                                         "Entity List (fn4)"}
+
+
+def test_ranged_chips_carry_both_bounds_and_no_inf_or_scientific_notation():
+    _, text, frame = _matrix_csv(scenario="us-2026-01")
+    b30a = frame[frame["chip_id"] == "nvidia-b30a"].iloc[0]
+    assert float(b30a["tpp_low"]) < float(b30a["tpp_high"])
+    ascend = frame[frame["chip_id"] == "huawei-ascend-920"].iloc[0]
+    assert ascend["tpp_high"] == "" and float(ascend["tpp_low"]) > 0  # unbounded above: blank, never inf
+    import re
+
+    assert not re.search(r"(^|,)-?inf(,|$)", text, re.M) and not re.search(r"\d[eE][+-]\d", text)
+    assert {"chip_confidence", "chip_sources"} <= set(frame) and frame["chip_sources"].str.len().gt(0).all()
+
+
+def test_cli_evaluate_records_the_transaction():
+    import json
+    import subprocess
+    import sys
+
+    r = subprocess.run([sys.executable, "-m", "sim", "evaluate", "--chip", "nvidia-h20", "--dest", "CN", "--hq", "CN",
+                        "--transfer", "--quantity", "5", "--military-end-use", "--format", "json"],
+                       capture_output=True, text=True, timeout=120)
+    row = json.loads(r.stdout)[0]
+    assert row["transaction"] == ("in-country transfer; end user headquartered in CN; 5 units; screening: "
+                                  "military end use")

@@ -46,7 +46,7 @@ class AppState:
         from sim.report.provenance import describe, table_label
 
         added = st.session_state.get("user_chip_sources", [])
-        return describe(self.scenario, self.as_of, phase=self.phase, uploaded=bool(added),
+        return describe(self.scenario, self.as_of, phase=self.phase, uploaded=bool(added), ctx=self.ctx,
                         chip_table=table_label(len(bundled_chips()), added, st.session_state.get("replaced_chips", [])))
 
     @property

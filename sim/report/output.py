@@ -30,6 +30,18 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def plain_numbers(frame: pd.DataFrame, significant: int | None = None) -> pd.DataFrame:
+    """Floats as a spreadsheet reads them: an unbounded end (inf) blank, never scientific notation; optionally
+    rounded to `significant` digits."""
+    out = frame.copy()
+    kw = {"precision": significant, "unique": False, "fractional": False} if significant else {}
+    for name in out.columns:
+        if pd.api.types.is_float_dtype(out[name]):
+            values = out[name].to_numpy(dtype=float)
+            out[name] = [("" if not np.isfinite(x) else np.format_float_positional(x, trim="-", **kw)) for x in values]
+    return out
+
+
 def _table_text(frame: pd.DataFrame) -> str:
     shown = frame.copy()
     for name in shown.columns:
@@ -59,7 +71,7 @@ def write_frame(frame: pd.DataFrame, fmt: str = "table", out: str | None = None)
     if fmt == "table":
         text = _table_text(frame) + "\n"
     elif fmt == "csv":
-        text = neutralise_formulas(frame).to_csv(index=False)
+        text = neutralise_formulas(plain_numbers(frame)).to_csv(index=False)
     else:
         text = neutralise_formulas(frame).to_json(orient="records", indent=1, force_ascii=False) + "\n"
     if out:

@@ -22,13 +22,17 @@ import pandas as pd
 from ..data.chips import BUNDLED_CHIPS
 from ..rules.conventions import DEFAULT_CONVENTIONS, MetricConventions
 from ..version import __version__
-from .output import neutralise_formulas
+from .output import neutralise_formulas, plain_numbers
 
 BOM = "\ufeff"
 # chip figures written beside each verdict, under names that carry their unit
-CHIP_COLUMNS = {"vendor": "vendor", "name": "chip_name", "tpp": "tpp", "pd": "pd_tpp_per_mm2",
-                "pd_low": "pd_low_tpp_per_mm2", "pd_high": "pd_high_tpp_per_mm2",
-                "dram_bw_gbps": "dram_bw_gbps", "io_bw_gbps": "io_bw_gbps"}
+CHIP_COLUMNS = {"vendor": "vendor", "name": "chip_name", "tpp": "tpp", "tpp_low": "tpp_low", "tpp_high": "tpp_high",
+                "pd": "pd_tpp_per_mm2", "pd_low": "pd_low_tpp_per_mm2", "pd_high": "pd_high_tpp_per_mm2",
+                "dram_bw_gbps": "dram_bw_gbps", "dram_bw_gbps_low": "dram_bw_gbps_low",
+                "dram_bw_gbps_high": "dram_bw_gbps_high", "io_bw_gbps": "io_bw_gbps", "io_bw_gbps_low": "io_bw_gbps_low",
+                "io_bw_gbps_high": "io_bw_gbps_high",
+                # which verdicts rest on estimates: the row's own grade and sources travel with it
+                "confidence": "chip_confidence", "sources": "chip_sources"}
 
 
 @lru_cache(maxsize=4)
@@ -63,6 +67,34 @@ def conventions_text(conv: MetricConventions = DEFAULT_CONVENTIONS) -> str:
     return f"TF32 counted at {conv.tf32_bits} bits, FP6 at {conv.fp6_bits} bits, per {conv.count_per}"
 
 
+SHIPMENT_WORDS = {"us": "export from the US", "reexport": "re-export from abroad", "transfer": "in-country transfer"}
+
+
+def transaction_text(ctx=None) -> str:
+    """The transaction a verdict was evaluated for, in words: every export names it."""
+    if ctx is None:
+        return "export from the US; end user headquartered at the destination; 1 unit; screening: none stated"
+    screening = [f"Entity List ({ctx.entity_list})"] if ctx.entity_list != "none" else []
+    screening += [w for flag, w in (("military_end_use", "military end use"), ("military_intelligence",
+                  "military-intelligence end use"), ("listed_affiliate", "owned 50 %+ by listed parties"))
+                  if getattr(ctx, flag, False)]
+    return (f"{SHIPMENT_WORDS[ctx.export]}; end user headquartered "
+            + (f"in {ctx.hq}" if ctx.hq else "at the destination") + f"; {ctx.quantity:g} unit{'s' if ctx.quantity != 1 else ''}"
+            + "; screening: " + (", ".join(screening) if screening else "nobody listed, no military end use (assumed)"))
+
+
+def transaction_tag(ctx=None) -> str:
+    """The transaction's departures from the defaults, short enough for a file name ('' when none)."""
+    if ctx is None:
+        return ""
+    parts = ([f"hq-{ctx.hq}"] if ctx.hq else []) + ([ctx.export] if ctx.export != "us" else []) \
+        + ([f"qty-{ctx.quantity:g}"] if ctx.quantity != 1 else []) \
+        + ([f"el-{ctx.entity_list}"] if ctx.entity_list != "none" else []) \
+        + [tag for flag, tag in (("military_end_use", "meu"), ("military_intelligence", "mieu"),
+                                 ("listed_affiliate", "affiliate")) if getattr(ctx, flag, False)]
+    return "+".join(parts)
+
+
 @dataclass(frozen=True)
 class Provenance:
     scenario: str
@@ -74,6 +106,8 @@ class Provenance:
     conventions: str = conventions_text()
     version: str = __version__
     uploaded: bool = False  # the chip table holds rows the user added
+    transaction: str = transaction_text()
+    transaction_tag: str = ""
 
     @property
     def edited(self) -> bool:
@@ -92,13 +126,15 @@ class Provenance:
         return [
             f"chipsim {self.version}: {self.scenario_text()} — {self.title}",
             f"evaluated as of {self.as_of.isoformat()}; parameter edits: {self.edits_text()}",
+            f"transaction: {self.transaction}",
             f"chip table: {self.chip_table}",
             f"metric conventions: {self.conventions}. Not legal advice.",
         ]
 
     def columns(self) -> dict[str, str]:
         """Provenance columns repeated on every row of a CSV (survive any spreadsheet or filter)."""
-        return {"scenario_edits": self.edits_text(), "phase": self.phase, "chip_table": self.chip_table,
+        return {"scenario_edits": self.edits_text(), "transaction": self.transaction, "phase": self.phase,
+                "chip_table": self.chip_table,
                 "conventions": self.conventions, "chipsim_version": self.version}
 
     def file_name(self, kind: str, ext: str, detail: str = "") -> str:
@@ -110,20 +146,21 @@ class Provenance:
         else:
             h = hashlib.sha256(self.edits_text().encode()).hexdigest()[:6]
             edits = f"+{len(self.edits)}-edits-{h}"
-        parts = [f"chipsim_{self.scenario}{edits}", self.as_of.isoformat(), kind] + ([detail] if detail else []) + \
+        parts = [f"chipsim_{self.scenario}{edits}", self.as_of.isoformat()] + \
+            ([self.transaction_tag] if self.transaction_tag else []) + [kind] + ([detail] if detail else []) + \
             (["own-chips"] if self.uploaded else [])
         stem = re.sub(r"[^A-Za-z0-9._=+-]+", "-", "_".join(parts))
         return f"{stem}.{ext.lstrip('.')}"
 
 
 def describe(scenario, as_of, *, chip_table: str | None = None, phase: str = "", uploaded: bool = False,
-             conv: MetricConventions = DEFAULT_CONVENTIONS) -> Provenance:
+             conv: MetricConventions = DEFAULT_CONVENTIONS, ctx=None) -> Provenance:
     """Provenance of an evaluation of `scenario` (a sim.rules.scenario.Scenario, edited or not) on `as_of`."""
     day = scenario.as_of(as_of)
     edits = tuple((n, float(p.value), float(p.preset_value)) for n, p in scenario.parameters.items() if p.edited)
     return Provenance(scenario=scenario.id, title=scenario.title, as_of=day, edits=edits, phase=phase,
                       chip_table=chip_table or bundled_table_label(), conventions=conventions_text(conv),
-                      uploaded=uploaded)
+                      uploaded=uploaded, transaction=transaction_text(ctx), transaction_tag=transaction_tag(ctx))
 
 
 def verdict_table(verdicts: pd.DataFrame, chips: pd.DataFrame) -> pd.DataFrame:
@@ -150,7 +187,7 @@ def csv_bytes(frame: pd.DataFrame, prov: Provenance) -> bytes:
         out["scenario"] = prov.scenario
     if "as_of" not in out:
         out["as_of"] = prov.as_of.isoformat()
-    text = neutralise_formulas(out).to_csv(index=False, float_format="%.6g")
+    text = neutralise_formulas(plain_numbers(out, significant=6)).to_csv(index=False)
     return (BOM + text).encode("utf-8")
 
 
@@ -162,7 +199,8 @@ def figure_bytes(fig, prov: Provenance, fmt: str = "png") -> bytes:
     """A matplotlib figure as PNG or SVG with the provenance printed under it and in its metadata."""
     text = "\n".join(prov.lines())
     fig.text(0.01, -0.01, text, fontsize=6, color="#444", ha="left", va="top", transform=fig.transFigure)
-    meta = {"Title": prov.scenario_text(), "Description": text}
+    meta = {"Title": prov.scenario_text() + (f" [{prov.transaction_tag}]" if prov.transaction_tag else ""),
+            "Description": text}
     if fmt == "png":
         meta["Software"] = f"chipsim {prov.version}"
     else:
