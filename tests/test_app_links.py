@@ -98,3 +98,29 @@ def test_cli_evaluate_records_the_transaction():
     row = json.loads(r.stdout)[0]
     assert row["transaction"] == ("in-country transfer; end user headquartered in CN; 5 units; screening: "
                                   "military end use")
+
+
+def test_a_preset_outside_its_period_says_so_in_the_verdict_card_and_on_figures():
+    at = run_app(scenario="us-2022-10", as_of="2025-06-01", chip="nvidia-h20", dest="CN")
+    assert "superseded on 2023-11-17" in _card(at)
+    from sim.report.provenance import describe
+    from sim.rules.scenario import load_scenario
+
+    lines = describe(load_scenario("us-2022-10"), "2025-06-01").lines()
+    assert any(line.startswith("WARNING: us-2022-10 was superseded") for line in lines)
+
+
+def test_the_sweep_lists_exact_flip_values_and_the_timeline_says_it_ignores_edits():
+    at = run_app(screen="Sweep", scenario="us-2023-11")
+    table = next(d.value for d in at.dataframe if "flips at (TPP)" in d.value.columns)
+    assert len(table) > 0 and table["flips at (TPP)"].str.match(r"^[\d,.]+$").all()
+    at = run_app(screen="Timeline", scenario="us-2023-11", set="3A090.a.1.tpp:2000")
+    assert any("do not apply here" in i.value for i in at.info)
+
+
+def test_the_deploy_button_is_hidden():
+    import tomllib
+    from pathlib import Path
+
+    config = tomllib.loads((Path(__file__).resolve().parents[1] / ".streamlit" / "config.toml").read_text())
+    assert config["client"]["toolbarMode"] == "minimal"

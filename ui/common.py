@@ -75,6 +75,7 @@ def explanation_box(state, chip_id: str, dest: str) -> None:
                 + (f"<br><small>Conditions: {abbreviate(v['conditions'])}</small>" if v["conditions"] else "")
                 + (f"<br><small>Advisories (never change the outcome): {abbreviate(v['advisories'])}</small>"
                    if v.get("advisories") else "")
+                + (f"<br><b>⏱ {html.escape(v['warning'])}</b>" if v.get("warning") else "")
                 + "".join(f"<br><b>⚠ Assumed, not read from the link: {html.escape(n)}.</b>"
                           for n in st.session_state.get(view.UNREAD, [])) + "</div>",
                 unsafe_allow_html=True)

@@ -286,7 +286,7 @@ def compute_balance(state, where) -> None:
     st.dataframe(shown.sort_values(["year", "rules"]), hide_index=True, width="stretch")
     st.caption("Median (5th–95th percentile) from the same draws. Years without a sourced domestic estimate "
                "(before 2024) show imports and the US side only. Domestic production: sourced low–high envelopes per "
-               "producer and year (sim/data/shipments/china_domestic_envelope.csv), drawn uniformly, at an H100e per "
+               "producer and year (bundled with their sources and evidence grades), drawn uniformly, at an H100e per "
                "unit between the weakest and strongest chip in the producer's mix.")
     _download(state, out, "balance")
     _method([])

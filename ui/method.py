@@ -88,7 +88,7 @@ def render(state) -> None:
         "area in mm² — the sum of non-planar logic dies, HBM excluded; a chip without a known die area has no PD, "
         "never PD 0."), unsafe_allow_html=True)
     notes = convention_notes()
-    st.markdown("Where the regulation is silent, chipsim decides once and names the choice (`sim/rules/conventions.py`):")
+    st.markdown("Where the regulation is silent, chipsim decides once and names the choice (a setting you can change):")
     st.markdown("\n".join(f"- **{f.name} = {_show(getattr(conv, f.name))}**: {abbreviate(notes.get(f.name, ''))}"
                            for f in dataclasses.fields(conv)), unsafe_allow_html=True)
 
@@ -133,7 +133,8 @@ def render(state) -> None:
     st.subheader("Compute flows")
     st.markdown("\n".join("- " + line for line in method_lines()))
     st.caption(f"Shipment volumes: {volume_provenance(load_volumes())} (MIT licence, bundled with it). "
-               "Volume caps are rule data ([[caps]] in a scenario file) and bind only on volumes.")
+               "Volume caps are part of the rules (a cap names the rule it limits and its parameter) and bind only on "
+               "volumes, never on a single verdict.")
 
     st.subheader("Evidence")
     bundled = bundled_chips()

@@ -76,6 +76,11 @@ def render(state) -> None:
                         width="stretch")
         st.caption("Hover a bar for the chip and the values it covers; ticks mark flip points; drag or scroll to zoom "
                    "the axis; click a chip to choose it.")
+        with st.expander(f"Flip values: where each chip's outcome changes ({len(f)} flip points)"):
+            table = pd.DataFrame({"chip": f["name"], "chip_id": f["chip_id"],
+                                  f"flips at ({p.unit})": f["flip_at"].map(lambda x: f"{x:,.6g}"),
+                                  "below": f["below"], "at or above": f["above"]})
+            st.dataframe(table, hide_index=True, width="stretch")
     else:
         st.info("No chip changes outcome over this range.")
     figure_downloads(st, state, "sweep", lambda: sweep_figure(prep, name, values, dest), key="dl_sweep",

@@ -41,6 +41,11 @@ def what_changed(rows: pd.DataFrame) -> list[str]:
 
 def render(state) -> None:
     st.header("Timeline of the rules in force")
+    if state.scenario.edits:
+        st.info("The timeline shows the rules as enacted on each date; your edits in the sidebar "
+                f"({', '.join(f'{k}={v:g}' for k, v in state.scenario.edits.items())}) do not apply here.")
+    else:
+        st.caption("The rules as enacted on each date (the sidebar's rule choice and edits do not apply here).")
     c1, c2 = st.columns(2)
     chip = chip_picker(c1, state, "tl_chip")
     dest = dest_picker(c2, "tl_dest")

@@ -21,6 +21,7 @@ import pandas as pd
 
 from ..data.chips import BUNDLED_CHIPS
 from ..rules.conventions import DEFAULT_CONVENTIONS, MetricConventions
+from ..rules.scenario import period_warning
 from ..version import __version__
 from .output import neutralise_formulas, plain_numbers
 
@@ -108,6 +109,7 @@ class Provenance:
     uploaded: bool = False  # the chip table holds rows the user added
     transaction: str = transaction_text()
     transaction_tag: str = ""
+    warning: str = ""  # the preset is evaluated outside its period: every figure and file says so
 
     @property
     def edited(self) -> bool:
@@ -129,7 +131,7 @@ class Provenance:
             f"transaction: {self.transaction}",
             f"chip table: {self.chip_table}",
             f"metric conventions: {self.conventions}. Not legal advice.",
-        ]
+        ] + ([f"WARNING: {self.warning}"] if self.warning else [])
 
     def columns(self) -> dict[str, str]:
         """Provenance columns repeated on every row of a CSV (survive any spreadsheet or filter)."""
@@ -160,7 +162,8 @@ def describe(scenario, as_of, *, chip_table: str | None = None, phase: str = "",
     edits = tuple((n, float(p.value), float(p.preset_value)) for n, p in scenario.parameters.items() if p.edited)
     return Provenance(scenario=scenario.id, title=scenario.title, as_of=day, edits=edits, phase=phase,
                       chip_table=chip_table or bundled_table_label(), conventions=conventions_text(conv),
-                      uploaded=uploaded, transaction=transaction_text(ctx), transaction_tag=transaction_tag(ctx))
+                      uploaded=uploaded, transaction=transaction_text(ctx), transaction_tag=transaction_tag(ctx),
+                      warning=period_warning(scenario, day) or "")
 
 
 def verdict_table(verdicts: pd.DataFrame, chips: pd.DataFrame) -> pd.DataFrame:
