@@ -245,3 +245,18 @@ def test_a_link_with_an_unreadable_screening_answer_says_so_in_the_verdict(serve
     card = page.get_by_text(re.compile(r"Assumed, not read from the link: the link's el='maybe' could not be read"))
     card.wait_for(timeout=30_000)
     page.screenshot(path=str(ARTIFACTS / "app-link-unreadable.png"))
+
+
+def test_charts_offer_no_export_without_provenance(server, page):
+    """The toolbar's own PNG/SVG export would carry no provenance: only the app's buttons export figures."""
+    page.goto(server + "/?screen=Threshold+planes&scenario=us-2023-11&chip=nvidia-h20&dest=CN", wait_until="domcontentloaded")
+    page.get_by_text("TPP × performance density").wait_for(timeout=60_000)
+    page.locator("[data-testid='stVegaLiteChart'] canvas, [data-testid='stVegaLiteChart'] svg").first.wait_for(timeout=60_000)
+    chart = page.get_by_test_id("stVegaLiteChart").first
+    box = chart.bounding_box()
+    page.mouse.move(box["x"] + 100, box["y"] + 100)  # the element toolbar shows on hover
+    page.get_by_role("button", name="Fullscreen").first.wait_for(state="attached", timeout=15_000)
+    page.wait_for_timeout(500)
+    toolbar_png = page.get_by_role("button", name="Download as PNG")
+    assert all(not toolbar_png.nth(i).is_visible() for i in range(toolbar_png.count()))
+    assert page.get_by_role("button", name="PNG", exact=True).count() >= 1  # the app's export, with provenance, stays

@@ -36,3 +36,16 @@ def test_every_preset_draws_a_png(preset):
 def test_world_map_png():
     topo = json.loads((DATA / "countries-110m.json").read_text())
     assert png_bytes(world_map_figure(topo, {"156": "denied"}, "t")).startswith(b"\x89PNG")
+
+
+def test_the_map_png_draws_the_small_destinations_the_app_draws_as_dots():
+    import pandas as pd
+
+    from sim.report.plots import world_map_figure
+
+    topo = {"type": "Topology", "arcs": [], "transform": {"scale": [1, 1], "translate": [0, 0]},
+            "objects": {"countries": {"type": "GeometryCollection", "geometries": []}}}
+    dots = pd.DataFrame({"lon": [103.8, 114.1], "lat": [1.35, 22.3], "outcome": ["allowed", "denied"]})
+    fig = world_map_figure(topo, {}, "t", small=dots)
+    offsets = fig.axes[0].collections[0].get_offsets()
+    assert len(offsets) == 2 and offsets[0][0] == pytest.approx(103.8)

@@ -27,6 +27,13 @@ REGION_COLORS = {"3A090.a": "#c62828", "3A090.b": "#fb8c00", "license": "#f9a825
                  "exception": "#1e88e5", "condition": "#6a1b9a"}
 FALLBACK_COLORS = ["#8e24aa", "#00897b", "#5d4037", "#3949ab", "#d81b60"]
 HUGE = 1e9
+# the chart toolbar's own PNG/SVG export would carry no provenance: the app's download buttons are the export
+NO_EXPORT = {"embedOptions": {"actions": False}}
+
+
+def without_export(chart):
+    """An interactive chart without vega's export menu (its files would carry no provenance)."""
+    return chart.properties(usermeta=NO_EXPORT)
 
 
 # ---------------------------------------------------------------------------------------------

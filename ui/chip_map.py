@@ -19,6 +19,7 @@ from sim.data.destinations import DATA, countries
 from sim.report.plots import OUTCOME_COLORS, world_map_figure
 
 from . import view
+from .charts import NO_EXPORT
 from .common import OUTCOMES, explanation_box, outcome_legend, summary_line
 from .exports import figure_downloads, verdict_csv
 from .matrix import chip_picker
@@ -93,7 +94,7 @@ def render(state) -> None:
                       strokeWidth=alt.condition(alt.datum.destination == dest, alt.value(2.5), alt.value(0.8)))
               .add_params(pick_small))
     chart = alt.layer(shapes, points).project("equalEarth").properties(height=520)
-    spec = chart.to_dict(validate=False)
+    spec = chart.properties(usermeta=NO_EXPORT).to_dict(validate=False)
     spec.setdefault("datasets", {})["world"] = world()
     st.vega_lite_chart(spec=spec, key="map_chart", on_select=_country_clicked, selection_mode=["pick_dest", "pick_small"], width="stretch",
                        height=600)
@@ -113,9 +114,10 @@ def render(state) -> None:
     c1, c2 = st.columns(2)
     verdict_csv(c1, state, [chip], list(v["destination"]), key="dl_map_csv", label="Download this chip's verdicts (CSV)",
                 detail=chip)
+    dots = small_points().merge(small[["destination", "outcome"]], left_on="iso2", right_on="destination")
     figure_downloads(c2, state, "map", lambda: world_map_figure(
         world(), dict(zip(v["id"], v["outcome"])),
-        f"{chip} — {state.scenario.id}{' (edited)' if state.scenario.edits else ''}, as of {state.as_of}"),
+        f"{chip} — {state.scenario.id}{' (edited)' if state.scenario.edits else ''}, as of {state.as_of}", small=dots),
         key="dl_map", detail=chip)
 
 

@@ -18,6 +18,7 @@ from sim.report.plots import OUTCOME_COLORS
 from sim.report.provenance import csv_bytes
 
 from . import view
+from .charts import without_export
 from .exports import download
 from .words import abbreviate
 
@@ -130,7 +131,7 @@ def history(state, where) -> None:
         f"Each shipment of {owner} evaluated **as enacted** (the rules in force on its days; a quarter holding a rule "
         f"change split by days) and under **{other.label}** applied to every shipment, on the scenario's own date. "
         f"Volumes: {enacted.volume_source}."), unsafe_allow_html=True)
-    st.altair_chart(_panel(enacted, other, other.label), width="stretch")
+    st.altair_chart(without_export(_panel(enacted, other, other.label)), width="stretch")
     st.caption(f"Bars: median H100e per quarter by outcome. Black line: the 5th–95th percentile of what passed "
                f"without a licence ({' or '.join(PASSED)}), from {DRAWS:,} draws of the volume bands. "
                "H100e = TPP ÷ TPP of the H100 SXM.")
@@ -274,7 +275,7 @@ def compute_balance(state, where) -> None:
     bars = alt.Chart(known).mark_rule(strokeWidth=2).encode(x=x, xOffset=offset, color=color,
                                                              y="china_to_us_ratio_p5:Q", y2="china_to_us_ratio_p95:Q")
     ref = alt.Chart(pd.DataFrame({"r": [REFERENCE_RATIO]})).mark_rule(strokeDash=[5, 4], color="black").encode(y="r:Q")
-    st.altair_chart(alt.layer(bars, points, ref).properties(height=230, width=460))
+    st.altair_chart(without_export(alt.layer(bars, points, ref).properties(height=230, width=460)))
     shown = pd.DataFrame({
         "year": out["year"], "rules": out["basis"],
         "imports passed (H100e)": out.apply(band_text, axis=1, name="china_imports_h100e"),

@@ -14,7 +14,7 @@ from sim.analysis.sweep import OUTCOME_ORDER, flip_points, frontier, margin_sent
 from sim.report.plots import sweep_figure
 
 from . import view
-from .charts import sweep_chart, sweep_runs
+from .charts import sweep_chart, sweep_runs, without_export
 from .common import chart_pick, country_label
 from .exports import figure_downloads
 from .matrix import chip_picker, dest_picker
@@ -71,8 +71,8 @@ def render(state) -> None:
         order = [chip_names.get(c, c) for c in ids]
         top, bottom = sweep_chart(runs, counts, f, order, param=name, unit=p.unit, preset_value=float(p.value),
                                   dest_label=label, selected=view.get("chip"))
-        st.altair_chart(top, key="sweep_counts", width="stretch", height=250)
-        st.altair_chart(bottom, key="sweep_chart", on_select=lambda: chart_pick("sweep_chart"), selection_mode=["pick"],
+        st.altair_chart(without_export(top), key="sweep_counts", width="stretch", height=250)
+        st.altair_chart(without_export(bottom), key="sweep_chart", on_select=lambda: chart_pick("sweep_chart"), selection_mode=["pick"],
                         width="stretch")
         st.caption("Hover a bar for the chip and the values it covers; ticks mark flip points; drag or scroll to zoom "
                    "the axis; click a chip to choose it.")

@@ -113,8 +113,9 @@ def _topo_polygons(topo: dict, object_name: str = "countries"):
             yield geom.get("id"), [ring(r) for poly in geom["arcs"] for r in poly]
 
 
-def world_map_figure(topo: dict, outcome_by_numeric: dict, title: str):
-    """A world map (plate carrée) with each country coloured by its outcome, for PNG export."""
+def world_map_figure(topo: dict, outcome_by_numeric: dict, title: str, small=None):
+    """A world map (plate carrée) with each country coloured by its outcome, for PNG export; `small` (a frame
+    of lon, lat, outcome) draws the destinations too small for the 1:110m map as dots, as the app does."""
     from matplotlib.patches import Patch, Polygon
 
     fig, ax = plt.subplots(figsize=(10, 5.2), dpi=110)
@@ -130,6 +131,9 @@ def world_map_figure(topo: dict, outcome_by_numeric: dict, title: str):
             for shift in {0.0, -360.0 if x.max() > 180 else 0.0, 360.0 if x.min() < -180 else 0.0}:
                 ax.add_patch(Polygon(np.column_stack([x + shift, r[:, 1]]), closed=True, facecolor=color,
                                      edgecolor="white", linewidth=0.2))
+    if small is not None and len(small):
+        ax.scatter(small["lon"], small["lat"], s=14, c=[OUTCOME_COLORS.get(o, "#e0e0e0") for o in small["outcome"]],
+                   edgecolors="white", linewidths=0.5, zorder=3)
     ax.set_xlim(-180, 180)
     ax.set_ylim(-60, 85)
     ax.set_aspect("equal")
