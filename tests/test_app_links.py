@@ -124,3 +124,11 @@ def test_the_deploy_button_is_hidden():
 
     config = tomllib.loads((Path(__file__).resolve().parents[1] / ".streamlit" / "config.toml").read_text())
     assert config["client"]["toolbarMode"] == "minimal"
+
+
+def test_the_best_chip_is_given_at_the_current_value_with_units_and_separators():
+    at = run_app(screen="Sweep", scenario="us-2023-11")
+    table = next(d.value for d in at.dataframe if "best chip" in d.value.columns)
+    current = table[table.iloc[:, 0].str.contains("current value")]
+    assert len(current) == 1 and current.iloc[0, 0].startswith("4,800")
+    assert table.columns[0] == "3A090.a.1.tpp (TPP)" and table["its TPP"].str.match(r"^[\d,]*$").all()

@@ -85,6 +85,14 @@ def _qp_get(name, default=None):
     return default if value in (None, "") else value
 
 
+def _unread(warnings: list[str], key: str, raw, expected: str, assumed: str) -> None:
+    """A transaction answer in the link that cannot be read: a notice now, and a flag in the verdict card."""
+    shown = str(raw)[:60]
+    warnings.append(f"Ignored {key}={shown!r} in the link (expected {expected}); using {assumed} instead.")
+    view.unread_transaction(f"the link's {key}={shown!r} could not be read, so this verdict assumes {assumed} — set it "
+                            "in the sidebar")
+
+
 def init_from_url() -> list[str]:
     """Seed widget state from the URL once per session; returns warnings about what was ignored."""
     if st.session_state.get("_url_loaded"):
@@ -121,10 +129,7 @@ def init_from_url() -> list[str]:
         if code in countries().index:
             st.session_state["url_hq"] = code
         else:
-            warnings.append(f"Ignored hq={str(hq)[:60]!r} in the link (not an ISO 3166-1 code chipsim knows); the end "
-                            "user is taken as headquartered at the destination.")
-            view.unread_transaction(f"the link's headquarters hq={str(hq)[:60]!r} could not be read, so this verdict "
-                                    "assumes the end user is headquartered at the destination — set it in the sidebar")
+            _unread(warnings, "hq", hq, "an ISO 3166-1 code chipsim knows", "the end user headquartered at the destination")
     if _qp_get("reexport") == "1":
         st.session_state["reexport"] = True
     qty_raw = _qp_get("qty")
@@ -136,10 +141,7 @@ def init_from_url() -> list[str]:
         if math.isfinite(qty) and qty >= 1:
             st.session_state["quantity"] = qty
         else:
-            warnings.append(f"Ignored qty={str(qty_raw)[:60]!r} in the link (expected a number of units, 1 or more); "
-                            "using 1.")
-            view.unread_transaction(f"the link's quantity qty={str(qty_raw)[:60]!r} could not be read, so this verdict "
-                                    "assumes 1 unit — set the quantity in the sidebar")
+            _unread(warnings, "qty", qty_raw, "a number of units, 1 or more", "1 unit")
     edits, bad = {}, []
     items = st.query_params.get_all("set")
     if len(items) > MAX_LINK_EDITS:

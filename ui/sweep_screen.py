@@ -92,6 +92,11 @@ def render(state) -> None:
     lines = [line for line in margin_sentences(frame) if "no change" not in line]
     st.markdown("\n".join(f"- {abbreviate(line)}" for line in lines) or "No parameter of this scenario changes this outcome.",
                 unsafe_allow_html=True)
-    with st.expander("Best chip the destination may receive along the sweep (20 points)"):
-        st.dataframe(frontier(s, dest, name, values[:: max(1, len(values) // 20)], as_of=state.as_of, ctx=state.ctx,
-                              table=state.table), hide_index=True)
+    with st.expander("Best chip the destination may receive along the sweep (20 points and the current value)"):
+        points = np.unique(np.append(values[:: max(1, len(values) // 20)], float(p.value)))
+        best = frontier(s, dest, name, points, as_of=state.as_of, ctx=state.ctx, table=state.table)
+        shown = pd.DataFrame({
+            f"{name} ({p.unit})": [f"{v:,.6g}" + ("  ← current value" if v == float(p.value) else "") for v in best[name]],
+            "best chip": best["best_chip"].map(lambda c: f"{chip_names.get(c, c)} ({c})" if isinstance(c, str) else "none"),
+            "its TPP": best["tpp"].map(lambda x: f"{x:,.0f}" if x == x else ""), "outcome": best["outcome"]})
+        st.dataframe(shown, hide_index=True, width="stretch")
