@@ -10,7 +10,7 @@ import streamlit as st
 
 from sim.engine.vectorised import verdicts
 from sim.report.provenance import csv_bytes, verdict_table
-from sim.rules.scenario import preset_ids
+from sim.rules.scenario import SEVERITY, preset_ids
 
 from . import periods, view
 from .common import country_label, destination_groups, style_outcomes
@@ -49,7 +49,26 @@ def changes(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
     rule = m["rule (from)"] != m["rule (to)"]
     m["what changed"] = ["outcome" if o else "classification" if c else "rule only" if r else ""
                          for o, c, r in zip(outcome, cls, rule)]
+    m["why looser"] = looser_reasons(m)
     return m[outcome | cls | rule].reset_index(drop=True)
+
+
+def looser_reasons(m: pd.DataFrame) -> list[str]:
+    """For a pair whose outcome got looser, why: the chip's class moved and another rule governs the new class
+    (a stricter threshold can move a chip into a class a licence exception covers)."""
+    rank = {**SEVERITY, "indeterminate": -1}
+    out = []
+    for r in m.itertuples(index=False):
+        a, b = rank.get(r[m.columns.get_loc("outcome (from)")], -1), rank.get(r[m.columns.get_loc("outcome (to)")], -1)
+        cls_a, cls_b = r[m.columns.get_loc("classification (from)")], r[m.columns.get_loc("classification (to)")]
+        if b >= a or b < 0 or a < 0:
+            out.append("")
+        elif cls_a != cls_b:
+            out.append(f"classified {cls_b} instead of {cls_a}: rule {r[m.columns.get_loc('rule (to)')]} governs {cls_b} "
+                       f"and gives {r[m.columns.get_loc('outcome (to)')]}")
+        else:
+            out.append(f"rule {r[m.columns.get_loc('rule (to)')]} decides instead of {r[m.columns.get_loc('rule (from)')]}")
+    return out
 
 
 def _open_timeline(chip: str, dest: str) -> None:
@@ -94,9 +113,18 @@ def render(state) -> None:
               .sort_values("pairs", ascending=False))
     st.dataframe(style_outcomes(counts), hide_index=True)
 
+    looser = changed[changed["why looser"] != ""]
+    if len(looser) and b_s.edits:
+        first = looser.iloc[0]
+        st.warning(f"{len(looser)} pair(s) get a looser outcome under the edited rules — e.g. "
+                   f"{names.get(first['chip_id'], first['chip_id'])} → {first['destination']}: "
+                   f"{first['outcome (from)']} → {first['outcome (to)']}, {first['why looser']}. "
+                   "A stricter threshold can move a chip into a class whose rules offer a licence exception; "
+                   "see the column 'why looser'.")
     shown = changed.copy()
     shown.insert(0, "chip", shown["chip_id"].map(names))
-    order = ["chip", "chip_id", "destination", "what changed", "outcome (from)", "outcome (to)", "classification (from)",
+    order = ["chip", "chip_id", "destination", "what changed", "outcome (from)", "outcome (to)", "why looser",
+             "classification (from)",
              "classification (to)", "rule (from)", "rule (to)", "reason (from)", "reason (to)"]
     st.subheader("Every changed pair")
     st.caption("Select a row to choose that chip and destination, then open its Timeline.")
