@@ -138,6 +138,6 @@ def test_compare_says_why_a_stricter_edit_gives_a_looser_outcome():
     """RTX 5090 D to China: below 3A090 it meets the April 2025 letters (denied); a lower 3A090.a threshold makes
     it a non-datacenter 3A090.a item, which License Exception NAC covers."""
     at = run_app(screen="Compare", scenario="us-2026-01", to="current", dests="Key destinations",
-                 set=["3A090.a.1.tpp:2000", "3A090.note.tpp:2000"])
+                 set=["3A090.a.1.tpp:2000", "3A090.note.tpp:2000"], **{"from": "us-2026-01"})
     notice = next(w.value for w in at.warning if "looser outcome" in w.value)
     assert "RTX 5090 D → CN: denied → exception" in notice and "nac-notified" in notice
