@@ -5,10 +5,14 @@ Kept beside sim/cli.py (which registers it) so the command line stays one module
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-from .cli_options import add_table_options, add_transaction_options, context_from, conventions_from, table_from
+from .cli_options import (
+    add_table_options,
+    add_transaction_options,
+    context_from,
+    conventions_from,
+    table_from,
+    write_text,
+)
 from .errors import ChipsimError
 
 
@@ -21,16 +25,8 @@ def cmd_memo(args) -> int:
     record = determination(args.chip_id, args.dest, args.scenario, as_of=as_of, overrides=parse_assignments(args.set),
                            table=table_from(args), ctx=context_from(args), conv=conventions_from(args),
                            preparer=args.preparer or "", reviewer=args.reviewer or "")
-    text = render(record, args.format)
-    if args.out:
-        try:
-            Path(args.out).write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise ChipsimError(f"cannot write {args.out}: {exc.strerror or exc}") from None
-        print(f"wrote the determination record to {args.out} (record sha256 {record['provenance']['record_sha256'][:12]})",
-              file=sys.stderr)
-    else:
-        sys.stdout.write(text)
+    write_text(render(record, args.format), args.out, f"wrote the determination record to {args.out} "
+               f"(record sha256 {record['provenance']['record_sha256'][:12]})")
     if args.log:
         try:
             with open(args.log, "a", encoding="utf-8") as log:  # append-only: earlier lines are never rewritten

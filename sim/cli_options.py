@@ -79,8 +79,8 @@ def context_from(args):
                    listed_affiliate=getattr(args, "listed_affiliate", False))
 
 
-def write_converted(text: str, out: str | None, rows: int) -> None:
-    """A converted table to `out` (saying how many rows went there) or to standard output."""
+def write_text(text: str, out: str | None, said: str = "") -> None:
+    """Text to the file `out` (then `said` on stderr) or to standard output; a failed write is one clear error."""
     if not out:
         sys.stdout.write(text)
         return
@@ -88,4 +88,10 @@ def write_converted(text: str, out: str | None, rows: int) -> None:
         Path(out).write_text(text, encoding="utf-8")
     except OSError as exc:
         raise ChipsimError(f"cannot write {out}: {exc.strerror or exc}") from None
-    print(f"wrote {rows} rows to {out}", file=sys.stderr)
+    if said:
+        print(said, file=sys.stderr)
+
+
+def write_converted(text: str, out: str | None, rows: int) -> None:
+    """A converted table to `out` (saying how many rows went there) or to standard output."""
+    write_text(text, out, f"wrote {rows} rows to {out}")

@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from sim.analysis.flows import PASSED, FlowOptions, passed_by, run_flows, shipment_parts, summarise
-from sim.data.volumes import load_prices, load_volumes
+from sim.data.volumes import load_volumes
 from sim.report.flows_text import difference_sentence, method_lines
 from sim.report.plots import OUTCOME_COLORS
 from sim.report.provenance import csv_bytes
@@ -29,11 +29,6 @@ ENACTED = "as enacted"
 @st.cache_data(show_spinner=False)
 def bundled_volumes() -> pd.DataFrame:
     return load_volumes()
-
-
-@st.cache_data(show_spinner=False)
-def bundled_prices() -> pd.DataFrame:
-    return load_prices()
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -119,11 +114,10 @@ def history(state, where) -> None:
     owner = view.bound(where.selectbox, "Owner (buyer)", owners, "fl_owner_w", "fl_owner", fallback="China")
     mine = volumes[volumes["owner"] == owner].reset_index(drop=True)
     options = FlowOptions(draws=DRAWS)
-    prices = bundled_prices()
     parts = enacted_parts(mine, state.table, state.ctx)
-    enacted = run_flows(volumes, None, owner=owner, options=options, table=state.table, prices=prices, ctx=state.ctx,
+    enacted = run_flows(volumes, None, owner=owner, options=options, table=state.table, ctx=state.ctx,
                         parts=parts)
-    other = run_flows(volumes, state.scenario, owner=owner, options=options, table=state.table, prices=prices,
+    other = run_flows(volumes, state.scenario, owner=owner, options=options, table=state.table,
                       ctx=state.ctx)
     names = dict(zip(state.table["chip_id"], state.table["name"]))
     st.markdown(f"**{difference_sentence(enacted, other, owner, names)}**")
@@ -198,7 +192,7 @@ def forward(state, where) -> None:
         "period_start": pd.Timestamp(start), "period_end": pd.Timestamp(end),
         "units_p5": [lo, us_lo], "units_p50": [(lo + hi) / 2, (us_lo + us_hi) / 2], "units_p95": [hi, us_hi]})
     run = run_flows(rows, state.scenario, owner="China", options=FlowOptions(draws=DRAWS), table=state.table,
-                    prices=bundled_prices(), ctx=state.ctx)
+                    ctx=state.ctx)
     out = summarise(run, "chip")
     st.markdown(f"**{forward_sentence(out, run.label, chip)}**")
     shown = pd.DataFrame({"outcome": out["outcome"], "rule": out["rules"],
@@ -230,7 +224,7 @@ def _balance(_scenario, key, table: pd.DataFrame, ctx) -> pd.DataFrame:
     """The balance as enacted and under the scenario (`key` identifies scenario + edits for the cache)."""
     from sim.analysis.balance import balance
 
-    kw = dict(options=FlowOptions(draws=DRAWS), table=table, prices=bundled_prices(), ctx=ctx)
+    kw = dict(options=FlowOptions(draws=DRAWS), table=table, ctx=ctx)
     return pd.concat([balance(bundled_volumes(), None, **kw), balance(bundled_volumes(), _scenario, **kw)],
                      ignore_index=True)
 

@@ -15,7 +15,7 @@ import pandas as pd
 
 from ..data.domestic import load_envelope
 from ..engine.metrics import compute_metrics
-from .flows import PASSED, QUANTILES, FlowOptions, FlowRun, run_flows
+from .flows import PASSED, QUANTILES, FlowOptions, FlowRun, metric_by_chip, run_flows
 
 REFERENCE_RATIO = 0.10  # Moolenaar letter to Commerce, 2025-08-25: China's aggregate AI compute at most 10 % of the US's
 
@@ -35,7 +35,7 @@ def _covers_year(rows: pd.DataFrame, year: int) -> bool:
 
 def domestic_draws(envelope: pd.DataFrame, table: pd.DataFrame, draws: int, seed: int) -> pd.DataFrame:
     """H100e made in China per year (years x draws): units and per-unit H100e drawn within each envelope."""
-    h = pd.Series(compute_metrics(table)["h100e"].to_numpy(dtype=float), index=table["chip_id"]).groupby(level=0).first()
+    h = metric_by_chip(table, compute_metrics(table), "h100e")
     rng = np.random.default_rng(seed + 2)
     n = len(envelope)
     units = envelope["units_low"].to_numpy()[:, None] + rng.random((n, draws)) * (

@@ -94,6 +94,11 @@ class FlowRun:
     notes: list[str] = field(default_factory=list)
 
 
+def metric_by_chip(table: pd.DataFrame, metrics: pd.DataFrame, name: str) -> pd.Series:
+    """One metric per chip_id (metrics are row-aligned with the table; the first row of a repeated id counts)."""
+    return pd.Series(metrics[name].to_numpy(dtype=float), index=table["chip_id"]).groupby(level=0).first()
+
+
 def _days(values) -> np.ndarray:
     return pd.to_datetime(pd.Series(values)).to_numpy(dtype="datetime64[D]")
 
@@ -151,7 +156,7 @@ def _size_classes(keys: pd.DataFrame, scenario: Scenario, table: pd.DataFrame, m
     rules = scenario.classification + [r for rs in scenario.chains.values() for r in rs] + scenario.conditions
     limits = sorted({scenario.value(leaf["param"]) for r in rules for leaf in leaves(r["when"], scenario.predicates)
                      if leaf["metric"] == "consignment_tpp"})
-    tpp = pd.Series(metrics["tpp"].to_numpy(dtype=float), index=table["chip_id"]).groupby(level=0).first()
+    tpp = metric_by_chip(table, metrics, "tpp")
     size = keys["quantity"].to_numpy(dtype=float) * tpp.reindex(keys["chip_id"]).to_numpy()
     sides = [size > v for v in limits] + [size >= v for v in limits]
     code = sum((s.astype(np.int64) << i) for i, s in enumerate(sides)) if sides else np.zeros(len(keys), dtype=np.int64)
@@ -255,8 +260,7 @@ def _straddles(volumes, scenario, parts, table, metrics, ctx, conv, options) -> 
 def _h100e_per_unit(volumes: pd.DataFrame, parts: pd.DataFrame, table: pd.DataFrame, metrics: pd.DataFrame,
                     basis: str) -> np.ndarray:
     if basis == "tpp":
-        factor = pd.Series(metrics["h100e"].to_numpy(dtype=float), index=table["chip_id"]).groupby(level=0).first()
-        return factor.reindex(parts["chip_id"]).to_numpy(dtype=float)
+        return metric_by_chip(table, metrics, "h100e").reindex(parts["chip_id"]).to_numpy(dtype=float)
     own = volumes.get("h100e_p50", pd.Series(np.nan, index=volumes.index)).to_numpy(dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         per_unit = own / volumes["units_p50"].to_numpy(dtype=float)
