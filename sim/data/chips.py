@@ -201,13 +201,6 @@ def _cell_problems(frame: pd.DataFrame, lines: np.ndarray, name: str) -> list[Pr
                 report(above, col.name,
                        "an ECCN below 3A090 (EAR99, 3A991, 4A994, 5A992.c ...): 3A090, 4A090 and .z paragraphs "
                        "mean the item meets 3A090 (record a manufacturer's 3A090 classification in vendor_eccn)")
-            if col.source_column:
-                source = frame[col.source_column] if col.source_column in frame else pd.Series("", index=frame.index)
-                for i in np.flatnonzero((present & (source == "")).to_numpy()):
-                    problems.append(Problem(name, f"where {col.name} {raw.iat[i]!r} is published (URL or document, "
-                                            "and the date it was read): a classification without its source "
-                                            "cannot go into a compliance file", line=int(lines[i]), row=int(i) + 1,
-                                            column=col.source_column, value=source.iat[i]))
         elif col.kind == "choice":
             report(present & ~raw.str.lower().isin(col.choices), col.name, "one of " + ", ".join(col.choices))
         elif col.kind == "slug":
@@ -223,13 +216,41 @@ def _cell_problems(frame: pd.DataFrame, lines: np.ndarray, name: str) -> list[Pr
             month = pd.to_numeric(parts[1], errors="coerce")
             ok = year.between(1950, 2100) & month.between(1, 12)
             report(present & ~ok, col.name, "a real month as YYYY-MM (e.g. 2023-11)")
+        elif col.kind == "day":
+            report(present & np.isnan(day_ordinals(raw.where(present, ""))), col.name,
+                   "a real date as YYYY-MM-DD, a month as YYYY-MM, or 'no' (not as of the source's date)")
         elif col.kind == "columns":
             tokens = raw.str.split(";")
             bad = [i for i, toks in enumerate(tokens)
                    if raw.iat[i] and any(t.strip() not in THROUGHPUT_COLUMNS for t in toks)]
             report(np.isin(np.arange(len(raw)), bad), col.name,
                    "throughput column names separated by ';' (" + ", ".join(THROUGHPUT_COLUMNS) + ")")
+        if col.source_column:
+            source = frame[col.source_column] if col.source_column in frame else pd.Series("", index=frame.index)
+            for i in np.flatnonzero((present & (source == "")).to_numpy()):
+                problems.append(Problem(name, f"where {col.name} {raw.iat[i]!r} is published (URL or document, "
+                                        "and the date it was read): a dated or classified fact without its source "
+                                        "cannot go into a compliance file", line=int(lines[i]), row=int(i) + 1,
+                                        column=col.source_column, value=source.iat[i]))
     return problems
+
+
+def day_ordinals(raw: pd.Series) -> np.ndarray:
+    """Dated cells as proleptic ordinals (datetime.date.toordinal), the form rules compare.
+
+    YYYY-MM-DD is that day; YYYY-MM is the month's last day (the first day the fact surely holds);
+    'no' (never, as of the source) is +inf; an empty cell is NaN (unknown) and so is anything malformed.
+    """
+    text = raw.fillna("").astype(str).str.strip()
+    out = np.full(len(text), np.nan)
+    out[(text.str.lower() == "no").to_numpy()] = np.inf
+    days = pd.to_datetime(text.where(text.str.match(r"^\d{4}-\d{2}-\d{2}$"), None), format="%Y-%m-%d", errors="coerce")
+    months = pd.to_datetime(text.where(text.str.match(_MONTH), None), format="%Y-%m", errors="coerce")
+    months = months + pd.offsets.MonthEnd(0)
+    for stamp in (days, months):
+        ok = stamp.notna().to_numpy()
+        out[ok] = [d.toordinal() for d in stamp[ok].dt.date]
+    return out
 
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:

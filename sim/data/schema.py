@@ -17,7 +17,7 @@ ITEM_TYPES = ("processor", "hbm")
 @dataclass(frozen=True)
 class Column:
     name: str
-    kind: str  # "text" | "slug" | "month" | "bool" | "number" | "count" | "choice" | "columns" | "eccn"
+    kind: str  # "text" | "slug" | "month" | "day" | "bool" | "number" | "count" | "choice" | "columns" | "eccn"
     required: bool  # must the column exist in the file
     description: str
     unit: str = ""
@@ -115,6 +115,19 @@ COLUMNS: tuple[Column, ...] = (
            source_column="vendor_eccn_source"),
     Column("vendor_eccn_source", "text", False,
            "where vendor_eccn is published: URL or document, and the date it was read"),
+    # dated facts that rules read: a threshold relative to China's own chips needs the day a Chinese chip
+    # entered volume production; the January 2026 policy needs the day a chip was commercially available in
+    # the US (91 FR 1684, condition (a)). A month means "by the end of that month"; empty = unknown.
+    Column("volume_production", "day", False,
+           "when the chip entered volume (commercially relevant) production: YYYY-MM-DD or YYYY-MM, or 'no' (not yet, as "
+           "of the source's date); empty if unknown",
+           source_column="volume_production_source"),
+    Column("volume_production_source", "text", False, "where volume_production is reported, and how strongly"),
+    Column("us_available", "day", False,
+           "when the chip became commercially available in the US: YYYY-MM-DD or YYYY-MM, or 'no' (not sold in "
+           "the US as of the source's date); empty if unknown",
+           source_column="us_available_source"),
+    Column("us_available_source", "text", False, "where us_available is documented, and the date of that source"),
 )
 COLUMNS = COLUMNS + tuple(
     # a figure known only as a range: NAME_low and/or NAME_high beside (or instead of) the point value
