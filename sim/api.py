@@ -13,6 +13,8 @@ import pandas as pd
 from .data import destinations as dest_mod
 from .data.chips import load_chips
 from .engine.metrics import compute_metrics
+from .engine.derived import resolve_derived
+from .engine.reasons import range_text
 from .engine.reference import chip_record, holds, possible_classes
 from .engine.vectorised import Context, compile_scenario, verdicts
 from .errors import unknown_name
@@ -51,6 +53,7 @@ def evaluate(scenario=None, *, chips=None, destinations=None, as_of=None, overri
     """Verdicts for every chip x destination (or the selected ones)."""
     s = resolve_scenario(scenario, as_of, overrides)
     table = load_chips() if table is None else table
+    s = resolve_derived(s, table, s.as_of(as_of), compute_metrics(table, conv) if s.has_derived else None, force=True)
     return verdicts(s, select_chips(table, chips), destinations=destinations, as_of=as_of, ctx=ctx, conv=conv)
 
 
@@ -107,6 +110,10 @@ def timeline(chip_id: str, destination: str, *, table=None, ctx: Context = Conte
     return pd.DataFrame(rows)
 
 
+def _range(m, name: str) -> str:
+    return range_text(float(m[f"{name}_low"]), float(m[f"{name}_high"]))
+
+
 def _fmt_num(v: float) -> str:
     return "unknown" if v != v else (f"{v:,.2f}" if abs(v) < 100 else f"{v:,.1f}")
 
@@ -118,6 +125,7 @@ def explain(chip_id: str, destination: str, scenario=None, *, as_of=None, overri
     day = s.as_of(as_of)
     dest = dest_mod.resolve_destinations([destination])[0]
     table = load_chips() if table is None else table
+    s = resolve_derived(s, table, day, compute_metrics(table, conv) if s.has_derived else None, force=True)
     row = select_chips(table, [chip_id])
     m = compute_metrics(row, conv).iloc[0]
     chip = row.iloc[0]
@@ -132,6 +140,8 @@ def explain(chip_id: str, destination: str, scenario=None, *, as_of=None, overri
                                                  if prec else " (no throughput figure)"),
               f"  PD = TPP / {_fmt_num(m['applicable_die_area_mm2'])} mm² non-planar die area = {_fmt_num(m['pd'])}",
               f"  DRAM {_fmt_num(m['dram_bw_gbps'])} GB/s, I/O {_fmt_num(m['io_bw_gbps'])} GB/s, sum {_fmt_num(m['dram_plus_io_gbps'])} GB/s",
+              f"  interconnect ({conv.interconnect} reading) {_range(m, 'interconnect_bw_gbps')} GB/s, DRAM + interconnect "
+              f"{_range(m, 'dram_plus_interconnect_gbps')} GB/s",
               f"  datacenter (designed or marketed): {bool(chip['datacenter'])}; source confidence: {chip['confidence']}",
               f"  conventions: TF32 {conv.tf32_bits} bits, FP6 {conv.fp6_bits} bits, per {conv.count_per}"]
     vals = chip_record(m, chip, ctx.quantity)

@@ -10,7 +10,7 @@ from pathlib import Path
 from .data import chips as chips_mod
 from .errors import ChipsimError
 from .report.output import FORMATS
-from .rules.conventions import MetricConventions
+from .rules.conventions import INTERCONNECT_READINGS, MetricConventions
 
 
 class Parser(argparse.ArgumentParser):
@@ -28,6 +28,9 @@ def add_table_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--is-informed-scope", choices=("below-3a090", "all"), default="below-3a090",
                    help="which chips the April 2025 letters' bandwidth triggers reach: those outside 3A090, as reported "
                         "(default), or every chip (a stricter reading no published source supports)")
+    g.add_argument("--interconnect", choices=INTERCONNECT_READINGS, default="chip-to-chip",
+                   help="what a bill's undefined 'interconnect bandwidth' reads (SAFE Chips Act): chip-to-chip links "
+                        "without the host interface (default), or the whole I/O figure with the host link")
 
 
 def add_format(p: argparse.ArgumentParser, formats=FORMATS) -> None:
@@ -37,7 +40,8 @@ def add_format(p: argparse.ArgumentParser, formats=FORMATS) -> None:
 
 def conventions_from(args) -> MetricConventions:
     return MetricConventions(tf32_bits=args.tf32_bits, fp6_bits=args.fp6_bits, count_per=args.count_per,
-                             is_informed_scope=getattr(args, "is_informed_scope", "below-3a090"))
+                             is_informed_scope=getattr(args, "is_informed_scope", "below-3a090"),
+                             interconnect=getattr(args, "interconnect", "chip-to-chip"))
 
 
 def table_from(args):

@@ -89,6 +89,9 @@ COLUMNS: tuple[Column, ...] = (
     Column("memory_gb", "number", True, "DRAM capacity", "GB"),
     Column("dram_bw_gbps", "number", True, "DRAM bandwidth", "GB/s"),
     Column("io_bw_gbps", "number", True, "aggregate bidirectional chip-to-chip I/O incl. host link", "GB/s"),
+    Column("host_link_gbps", "number", False,
+           "bidirectional bandwidth of the host interface (PCIe/CXL to the CPU) included in io_bw_gbps; 0 if none "
+           "is included (empty if unknown)", "GB/s"),
     Column("tdp_w", "number", True, "thermal design power", "W"),
     Column("process_node", "text", True, "foundry process"),
     Column("confidence", "choice", True, "weakest evidence grade of the row's key figures",

@@ -18,9 +18,11 @@ import pandas as pd
 from ..data.schema import THROUGHPUT_BITS, THROUGHPUT_COLUMNS
 from ..rules.conventions import DEFAULT_CONVENTIONS, MetricConventions
 
-RANGED_METRICS = ("tpp", "pd", "dram_bw_gbps", "io_bw_gbps", "dram_plus_io_gbps", "h100e")
+RANGED_METRICS = ("tpp", "pd", "dram_bw_gbps", "io_bw_gbps", "dram_plus_io_gbps", "h100e", "interconnect_bw_gbps",
+                  "dram_plus_interconnect_gbps")
 METRIC_COLUMNS = ("tpp", "tpp_precision", "tpp_bits", "applicable_die_area_mm2", "pd",
-                  "dram_bw_gbps", "io_bw_gbps", "dram_plus_io_gbps", "h100e") + tuple(
+                  "dram_bw_gbps", "io_bw_gbps", "dram_plus_io_gbps", "h100e", "interconnect_bw_gbps",
+                  "dram_plus_interconnect_gbps") + tuple(
                       f"{m}_{end}" for m in RANGED_METRICS for end in ("low", "high"))
 
 METRIC_UNITS = {
@@ -30,6 +32,8 @@ METRIC_UNITS = {
     "io_bw_gbps": "GB/s",
     "dram_plus_io_gbps": "GB/s",
     "h100e": "H100 SXM",
+    "interconnect_bw_gbps": "GB/s",
+    "dram_plus_interconnect_gbps": "GB/s",
 }
 
 
@@ -102,6 +106,14 @@ def compute_metrics(chips: pd.DataFrame, conv: MetricConventions = DEFAULT_CONVE
     (d_low, i_low), (d_high, i_high) = (b.T * scale for b in figure_bounds(chips, ["dram_bw_gbps", "io_bw_gbps"]))
     dram = chips["dram_bw_gbps"].to_numpy(dtype=float) * scale
     io = chips["io_bw_gbps"].to_numpy(dtype=float) * scale
+    # a bill's "interconnect bandwidth" (SAFE Chips Act): by default the chip-to-chip links without the host
+    # interface (the H20's NVLink 900, not 1,028 with its PCIe link); "all-io" reads it as the whole I/O figure
+    host = chips["host_link_gbps"].to_numpy(dtype=float) * scale if "host_link_gbps" in chips else np.full(len(chips), np.nan)
+    if conv.interconnect == "all-io":
+        host = np.zeros(len(chips))
+    # an unknown host link leaves the interconnect between 0 and the whole I/O figure: a range the engine
+    # decides with wherever the threshold lies outside it (a PCIe card's 64 GB/s is surely below 1,100)
+    ic, ic_low, ic_high = io - host, i_low - np.where(np.isnan(host), i_low, host), i_high - np.nan_to_num(host)
     names = np.array(THROUGHPUT_COLUMNS + ("",), dtype=object)
     out = pd.DataFrame(
         {
@@ -120,6 +132,9 @@ def compute_metrics(chips: pd.DataFrame, conv: MetricConventions = DEFAULT_CONVE
             "io_bw_gbps_low": i_low, "io_bw_gbps_high": i_high,
             "dram_plus_io_gbps_low": d_low + i_low, "dram_plus_io_gbps_high": d_high + i_high,
             "h100e_low": tpp_low / conv.h100_tpp, "h100e_high": tpp_high / conv.h100_tpp,
+            "interconnect_bw_gbps": ic, "dram_plus_interconnect_gbps": dram + ic,
+            "interconnect_bw_gbps_low": ic_low, "interconnect_bw_gbps_high": ic_high,
+            "dram_plus_interconnect_gbps_low": d_low + ic_low, "dram_plus_interconnect_gbps_high": d_high + ic_high,
         },
         index=chips.index,
     )

@@ -6,11 +6,12 @@ Texts are built once per distinct (chip, deciding rule), never per pair.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from ..rules.predicates import HI
-from ..rules.scenario import NOT_CONTROLLED, Scenario
-from .reference import could_hold, holds_metric_only
+from ..rules.scenario import DATE_METRICS, NOT_CONTROLLED, Scenario
+from .reference import could_hold, holds, holds_metric_only
 
 NLR, INDET, NO_EXPORT = 0, 1, 2  # decision-table rows shared with the engine: no license required /
 # indeterminate / not an export (the "destination" is inside the exporting country)
@@ -28,7 +29,8 @@ def _fmt(v: float) -> str:
 
 METRIC_LABEL = {"tpp": "TPP", "pd": "PD", "dram_bw_gbps": "DRAM", "io_bw_gbps": "I/O", "dram_plus_io_gbps": "DRAM+I/O",
                 "memory_bw_density_gbps_mm2": "memory bandwidth density", "consignment_tpp": "consignment TPP",
-                "h100e": "H100-equivalents"}
+                "h100e": "H100-equivalents", "interconnect_bw_gbps": "interconnect",
+                "dram_plus_interconnect_gbps": "DRAM+interconnect", "us_available": "commercially available in the US"}
 _NEGATE = {">=": "<", ">": "<=", "<": ">=", "<=": ">"}
 
 
@@ -45,8 +47,19 @@ def range_text(low: float, high: float) -> str:
     return f"{_fmt(low)}–{_fmt(high)}"
 
 
+def _day(v: float) -> str:
+    if v != v:
+        return "unknown"
+    return "never (not sold there)" if v == float("inf") else dt.date.fromordinal(int(v)).isoformat()
+
+
 def leaf_text(leaf: dict, value: float, limit: float, holds: bool | None, high: float | None = None) -> str:
     op = leaf["op"] if holds is not False else _NEGATE[leaf["op"]]
+    if leaf["metric"] in DATE_METRICS:  # a dated fact against a date: "commercially available in the US 2023-11 <= ..."
+        label = METRIC_LABEL[leaf["metric"]]
+        if holds is None:
+            return f"{label}: unknown (needed: {leaf['op']} {_day(limit)})"
+        return f"{label}: {_day(value)} {op} {_day(limit)}"
     unit = " GB/s" if leaf["metric"].endswith("gbps") else ""
     high = value if high is None else high
     label = METRIC_LABEL[leaf["metric"]]
@@ -63,6 +76,8 @@ def fill_params(text: str, scenario: Scenario) -> str:
         name = match.group(1)
         if name in scenario.parameters:
             p = scenario.parameters[name]
+            if p.is_date:
+                return p.text()
             return f"{p.value:.0%}" if p.unit == "fraction" else _fmt(p.value)
         return match.group(0)
     return re.sub(r"\{([A-Za-z0-9_.:\-]+)\}", sub, text)
@@ -154,6 +169,19 @@ def _why_pd_unknown(unknown: list[str], chip_vals: dict) -> str:
     return " (no applicable die area in the table)" if "PD" in unknown and tpp == tpp else ""
 
 
+def prongs_text(rule: dict, chip_vals: dict, scenario: Scenario, classes: list[str]) -> str:
+    """Every alternative of a rule that holds for the chip, each with its numbers: a bill's prongs
+    ("(ii)(I) TPP >= 4,800: TPP 15,832 >= 4,800; (ii)(IV) DRAM ...")."""
+    cls = classes[0] if len(classes) == 1 else None
+    out = []
+    for name in rule.get("prongs", []):
+        pred = scenario.predicates[name]
+        if holds(pred, chip_vals, {"export": "us"}, scenario, cls) is True:
+            numbers = explain_leaves(pred, chip_vals, scenario, True)
+            out.append(pred.get("label", name) + (": " + " and ".join(numbers) if numbers else ""))
+    return "; ".join(out)
+
+
 def verdict_text(comp, d: int, bits: int, chip_vals: dict):
     """(outcome, review policy, exception, rule id, citation, reason, conditions) for one decision row."""
     s = comp.scenario
@@ -180,7 +208,9 @@ def verdict_text(comp, d: int, bits: int, chip_vals: dict):
     chain, rule = comp.decisions[d]
     conds = [fill_params(c, s) for c in rule.get("conditions", [])]
     note = fill_params(rule.get("note", ""), s)
-    metric_bits = explain_leaves(rule["when"], chip_vals, s, True)
+    metric_bits = [] if rule.get("prongs") else explain_leaves(rule["when"], chip_vals, s, True)
     reason = why_class + ("; " + note if note else "") + ("; " + " and ".join(metric_bits) if metric_bits else "")
+    caught = prongs_text(rule, chip_vals, s, names)
+    reason += f"; caught by {caught}" if caught else ""
     return (rule["outcome"], rule.get("review_policy", ""), rule.get("exception", ""), rule["id"], rule["citation"],
             reason, conds)

@@ -11,16 +11,20 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 
+from ..data.chips import day_ordinals
 from ..data.destinations import ear_country, set_members
 from ..rules.conventions import DEFAULT_CONVENTIONS
 from ..rules.predicates import HI, eccn_match, leaves, names_match, split_points
-from ..rules.scenario import NOT_AN_EXPORT, NOT_CONTROLLED, SEVERITY, Scenario, rule_in_force
+from ..data.destinations import parse_date
+from ..rules.scenario import NOT_AN_EXPORT, NOT_CONTROLLED, SEVERITY, Scenario, rule_in_force, transaction_as_export
 
 INDETERMINATE = "indeterminate"
 
 
-FACT_METRICS = ("tpp", "pd", "dram_bw_gbps", "io_bw_gbps", "dram_plus_io_gbps", "h100e")
+FACT_METRICS = ("tpp", "pd", "dram_bw_gbps", "io_bw_gbps", "dram_plus_io_gbps", "h100e", "interconnect_bw_gbps",
+                "dram_plus_interconnect_gbps")
 
 
 def _text(chip_row, name: str) -> str:
@@ -35,6 +39,7 @@ def chip_record(metrics_row, chip_row, quantity: float = 1.0) -> dict:
         record[k], record[k + HI] = float(metrics_row[f"{k}_low"]), float(metrics_row[f"{k}_high"])
     density = chip_row.get("memory_bw_density_gbps_mm2")
     made_in, designer = _text(chip_row, "made_in"), _text(chip_row, "designer_country")
+    record["us_available"] = record["us_available" + HI] = float(day_ordinals(pd.Series([_text(chip_row, "us_available")]))[0])
     record.update(memory_bw_density_gbps_mm2=float("nan") if density is None else float(density),
                   consignment_tpp=record["tpp"] * quantity, **{"consignment_tpp" + HI: record["tpp" + HI] * quantity},
                   datacenter=bool(chip_row["datacenter"]) if chip_row["datacenter"] == chip_row["datacenter"] else True,
@@ -103,13 +108,15 @@ def holds(pred: dict, chip: dict, pair: dict, scenario: Scenario, cls: str | Non
         return pred["party"] in pair.get("party", ())
     if "convention" in pred:
         return pair.get("conventions", {}).get(pred["convention"]) == pred["is"]
+    if "on_or_after" in pred:
+        return None if pair.get("day") is None else pair["day"] >= scenario.value(pred["on_or_after"]) + pred.get("plus_days", 0)
     raise ValueError(f"unknown predicate {pred!r}")
 
 
 def could_hold(pred: dict, chip: dict, scenario: Scenario, classes=None) -> bool:
     """False only if a chip's own facts (and the classes it may have) rule the predicate out,
     whatever the destination and transaction."""
-    pair = {"dest": None, "hq": None, "sets": {}, "export": None, "party": frozenset(), "conventions": {}}
+    pair = {"dest": None, "hq": None, "sets": {}, "export": None, "party": frozenset(), "conventions": {}, "day": None}
 
     def walk(p):
         if "all" in p:
@@ -210,7 +217,9 @@ def decide(scenario: Scenario, chip: dict, dest: str, day, *, hq: str | None = N
     sets = {name: set_members(spec, day) for name, spec in scenario.destination_sets.items()}
     if ear_dest in sets.get(NOT_AN_EXPORT, ()):
         return "allowed", "no-export"
+    export = transaction_as_export(scenario, export)
     pair = {"dest": ear_dest, "hq": ear_hq, "sets": sets, "export": export, "party": frozenset(party),
+            "day": float(parse_date(day, "as of").toordinal()),
             "conventions": {"is_informed_scope": DEFAULT_CONVENTIONS.is_informed_scope, **(conventions or {})}}
     classes = possible_classes(scenario, chip, day)
     best = None

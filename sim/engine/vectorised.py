@@ -21,13 +21,26 @@ from ..data import destinations as dest_mod
 from ..errors import ChipsimError
 from ..rules.conventions import DEFAULT_CONVENTIONS, MetricConventions
 from ..rules.predicates import HI, Facts, evaluate, leaves, split_points, uses
-from ..rules.scenario import EXPORTS, NOT_AN_EXPORT, NOT_CONTROLLED, SEVERITY, Scenario, period_warning, rule_in_force
+from ..data.chips import day_ordinals
+from ..rules.scenario import (
+    NOT_AN_EXPORT,
+    NOT_CONTROLLED,
+    SEVERITY,
+    TRANSACTIONS,
+    Scenario,
+    period_warning,
+    rule_in_force,
+    status_text,
+    transaction_as_export,
+)
+from .derived import derived_values, resolve_derived
 from .metrics import RANGED_METRICS, compute_metrics
 from .reasons import INDET, NLR, NO_EXPORT, class_label, fill_params, verdict_text
 
 INDET_SEVERITY = 9
 VERDICT_COLUMNS = ["chip_id", "destination", "destination_name", "classification", "outcome", "review_policy",
-                   "exception", "rule", "citation", "conditions", "reason", "scenario", "as_of", "advisories", "warning"]
+                   "exception", "rule", "citation", "conditions", "reason", "scenario", "as_of", "advisories", "warning",
+                   "scenario_status"]
 ENTITY_LIST = ("none", "listed", "fn1", "fn3", "fn4")
 SCREENING_CITATION = "15 CFR 744.11, 744.21, 744.22 (the screening answers given reach no rule here)"
 
@@ -37,7 +50,8 @@ class Context:
     """The transaction: who is the end user, where from, how many, and what screening found.
 
     hq: ISO code of the end user's headquarters (or ultimate parent); None = same as destination.
-    export: "us" (export from the United States), "reexport" (from abroad) or "transfer" (in-country).
+    export: "us" (export from the United States), "reexport" (from abroad), "transfer" (in-country), or
+        "remote_access" (cloud access by a party in the destination, only where a scenario adopts it).
     quantity: units in the transaction, for per-consignee caps such as LPP.
     entity_list: a party is on the Entity List: "none", "listed" (any entry), or the footnote that
         changes the rule — "fn1" (Huawei), "fn3" (Russian/Belarusian military end users), "fn4".
@@ -58,8 +72,8 @@ class Context:
     listed_affiliate: bool = False
 
     def __post_init__(self):
-        if self.export not in EXPORTS:
-            raise ChipsimError(f"export must be one of {', '.join(EXPORTS)}, not {self.export!r}")
+        if self.export not in TRANSACTIONS:
+            raise ChipsimError(f"export must be one of {', '.join(TRANSACTIONS)}, not {self.export!r}")
         if not (isinstance(self.quantity, (int, float)) and self.quantity >= 1):
             raise ChipsimError(f"quantity must be a number >= 1, not {self.quantity!r}")
         if self.entity_list not in ENTITY_LIST:
@@ -161,6 +175,8 @@ def chip_facts(metrics: pd.DataFrame, chips: pd.DataFrame, ctx: Context):
         m[name], m[name + HI] = col(metrics[f"{name}_low"]), col(metrics[f"{name}_high"])
     m["memory_bw_density_gbps_mm2"] = col(chips["memory_bw_density_gbps_mm2"])
     m["consignment_tpp"], m["consignment_tpp" + HI] = m["tpp"] * float(ctx.quantity), m["tpp" + HI] * float(ctx.quantity)
+    for name in ("us_available",):  # dated facts as day ordinals ('no' = never: +inf)
+        m[name] = m[name + HI] = col(day_ordinals(chips[name]) if name in chips else np.full(len(chips), np.nan))
     made_in, designer = _text_column(chips, "made_in"), _text_column(chips, "designer_country")
     segment = _text_column(chips, "segment")
     flags = {"datacenter": chips["datacenter"].fillna(True).to_numpy(dtype=bool),
@@ -183,9 +199,9 @@ def make_facts(comp: Compiled, m: dict, flags: dict, dest: dict, hq: dict, param
     low = {k: v for k, v in m.items() if not k.endswith(HI)}
     high = {k[: -len(HI)]: v for k, v in m.items() if k.endswith(HI)}
     return Facts(low, {k: v for k, v in flags.items() if k not in CHIP_TEXT and not k.startswith("_")}, dest, hq, params,
-                 ctx.export,
-                 comp.scenario.predicates, chip={k: flags[k] for k in CHIP_TEXT if k in flags}, party=ctx.party,
-                 metrics_hi=high, conventions=flags.get("_conventions", {}))
+                 transaction_as_export(comp.scenario, ctx.export), comp.scenario.predicates,
+                 chip={k: flags[k] for k in CHIP_TEXT if k in flags}, party=ctx.party,
+                 metrics_hi=high, conventions=flags.get("_conventions", {}), day=float(comp.as_of.toordinal()))
 
 
 def _classify_once(comp: Compiled, facts: Facts, shape) -> np.ndarray:
@@ -256,6 +272,7 @@ def evaluate_points(comp: Compiled, m: dict, flags: dict, dest_facts, ctx: Conte
     shapes = [np.shape(v)[0] for v in params.values()] + [np.shape(v)[0] for v in m.values()]
     n_points = max(shapes) if shapes else 1
     n = next(iter(m.values())).shape[1]
+    params = derived_values(comp.scenario, params)
     facts = make_facts(comp, m, flags, dest, hq, params, ctx)
     possible = classify(comp, facts, (n_points, n, 1))
     final = decide(comp, facts, possible, (n_points, n, n_classes))
@@ -332,8 +349,9 @@ def verdicts(scenario: Scenario, chips: pd.DataFrame, *, destinations=None, as_o
     codes = dest_mod.resolve_destinations(destinations)
     if ctx.hq is not None:
         dest_mod.resolve_destinations([ctx.hq])
-    comp = compile_scenario(scenario, as_of)
     metrics = compute_metrics(chips, conv) if metrics is None else metrics
+    scenario = resolve_derived(scenario, chips, scenario.as_of(as_of), metrics)
+    comp = compile_scenario(scenario, as_of)
     possible, final, facts, inverse = run(comp, metrics, chips, codes, ctx)
     possible, final = possible[0], final[0]
     n, m = final.shape
@@ -351,6 +369,9 @@ def verdicts(scenario: Scenario, chips: pd.DataFrame, *, destinations=None, as_o
                 t, u = spread(t), ~spread(f) & ~spread(t)
                 if cond.get("on_rules"):  # a note about one rule's outcome only (e.g. the Sec. 232 duty)
                     on = np.isin(rule_ids, cond["on_rules"])
+                    t, u = t & on, u & on
+                if cond.get("on_outcomes"):  # a note on every authorization, not on a denial (location verification)
+                    on = np.isin(OUTCOME_WORDS[comp.severity[final]], cond["on_outcomes"])
                     t, u = t & on, u & on
                 notes[key].append((cond, t, u))
     chip_ids = chips["chip_id"].to_numpy()
@@ -393,7 +414,8 @@ def verdicts(scenario: Scenario, chips: pd.DataFrame, *, destinations=None, as_o
         "classification": labels[chip_index], "outcome": outcome, "review_policy": policy, "exception": exception,
         "rule": rule_id, "citation": citation, "conditions": conditions.to_numpy(dtype=object), "reason": reason.to_numpy(),
         "scenario": scenario.id, "as_of": comp.as_of.isoformat(), "advisories": advisories.to_numpy(dtype=object),
-        "warning": period_warning(scenario, comp.as_of) or ""}, columns=VERDICT_COLUMNS)
+        "warning": period_warning(scenario, comp.as_of) or "", "scenario_status": status_text(scenario)},
+        columns=VERDICT_COLUMNS)
 
 
 OUTCOME_WORDS = np.array(["allowed", "exception", "license", "denied"] + ["indeterminate"] * 6, dtype=object)
@@ -403,8 +425,9 @@ def outcome_matrix(scenario: Scenario, chips: pd.DataFrame, destinations=None, *
                    conv: MetricConventions = DEFAULT_CONVENTIONS, metrics=None) -> pd.DataFrame:
     """Outcome words only (chips x destinations), without reasons: the fast path for sweeps and tests."""
     codes = dest_mod.resolve_destinations(destinations)
-    comp = compile_scenario(scenario, as_of)
     metrics = compute_metrics(chips, conv) if metrics is None else metrics
+    scenario = resolve_derived(scenario, chips, scenario.as_of(as_of), metrics)
+    comp = compile_scenario(scenario, as_of)
     _, final, _, _ = run(comp, metrics, chips, codes, ctx)
     words = OUTCOME_WORDS[comp.severity[final[0]]]
     return pd.DataFrame(words, index=chips["chip_id"].to_numpy(), columns=codes)

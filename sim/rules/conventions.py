@@ -14,6 +14,8 @@ from dataclasses import asdict, dataclass
 
 from ..errors import ChipsimError
 
+INTERCONNECT_READINGS = ("chip-to-chip", "all-io")
+
 # H100 SXM dense FP8 1,978.9 TFLOPS x 8 bits (NVIDIA H100 datasheet; the 3A090 worked example in
 # us-rules §2.1 gives TPP ~15,831). Used only to express TPP in "H100-equivalents".
 H100_SXM_TPP = 1978.9 * 8
@@ -46,6 +48,13 @@ class MetricConventions:
         default worth knowing in what-ifs: a stricter 3A090 threshold can pull a chip out of the
         letters' reach into 3A090, where License Exception NAC/ACA may apply, so that one pair
         becomes less restricted (the property tests assert exactly this and nothing else).
+    interconnect: what a bill's undefined "interconnect bandwidth" reads (SAFE Chips Act, S.3374, prongs
+        "interconnect >= 1,100 GB/s" and "DRAM + interconnect >= 5,000 GB/s"). "chip-to-chip" (default):
+        the chip's dedicated links to other accelerators (NVLink, Infinity Fabric, ICI), bidirectional,
+        without the host interface: io_bw_gbps minus host_link_gbps, so the H20 reads 900 GB/s, as the
+        bill's public worked examples do. "all-io": the whole bidirectional I/O figure the 2022 rule's
+        3A090 read, host link included (the H20 reads 1,028, and DRAM + I/O 5,028 crosses 5,000). The
+        bill defines neither; both readings are UNCERTAIN, and a verdict names the one it used.
     """
 
     tf32_bits: int = 19
@@ -53,6 +62,7 @@ class MetricConventions:
     count_per: str = "chip"
     h100_tpp: float = H100_SXM_TPP
     is_informed_scope: str = "below-3a090"
+    interconnect: str = "chip-to-chip"
 
     def __post_init__(self):
         if self.tf32_bits not in (19, 32):
@@ -63,6 +73,8 @@ class MetricConventions:
             raise ChipsimError(f"count_per must be 'chip' or 'package', not {self.count_per!r}")
         if self.is_informed_scope not in ("below-3a090", "all"):
             raise ChipsimError(f"is_informed_scope must be 'below-3a090' or 'all', not {self.is_informed_scope!r}")
+        if self.interconnect not in INTERCONNECT_READINGS:
+            raise ChipsimError(f"interconnect must be one of {', '.join(INTERCONNECT_READINGS)}, not {self.interconnect!r}")
         if not self.h100_tpp > 0:
             raise ChipsimError("h100_tpp must be a positive number")
 

@@ -2,7 +2,7 @@
 
 A predicate is data — {metric, op, param}, {flag}, {class_in}, {dest_in}, {hq_in}, {export},
 {chip_in} (items a rule names), {eccn_in} (what the item is below 3A090), {party} (end-user screening),
-{convention} (a reading the law leaves open), {ref} — combined with all/any/not — never a string of code. Each evaluates to a pair of boolean arrays
+{convention} (a reading the law leaves open), {on_or_after} (the evaluation date against a date parameter), {ref} — combined with all/any/not — never a string of code. Each evaluates to a pair of boolean arrays
 (surely true, surely false); where neither holds the answer is unknown because a figure the
 predicate reads is missing. Shapes broadcast as (points, chips, destinations) so one call covers
 a whole sweep grid.
@@ -47,6 +47,7 @@ class Facts:
     party: frozenset = frozenset()
     conventions: dict = field(default_factory=dict)
     metrics_hi: dict = field(default_factory=dict)
+    day: float = 0.0  # the evaluation date as a day ordinal, for {on_or_after} (a rule that bites from a set date)
 
 
 HI = ":hi"  # suffix of a metric's high end in flat dicts of chip figures
@@ -141,6 +142,9 @@ def evaluate(pred: dict, facts: Facts):
         return TRUE if pred["party"] in facts.party else FALSE
     if "convention" in pred:
         return TRUE if facts.conventions.get(pred["convention"]) == pred["is"] else FALSE
+    if "on_or_after" in pred:
+        v = facts.day >= facts.params[pred["on_or_after"]] + pred.get("plus_days", 0)
+        return v, ~v
     if "ref" in pred:
         return evaluate(facts.predicates[pred["ref"]], facts)
     raise ValueError(f"unknown predicate {pred!r}")  # unreachable: scenarios are checked on load

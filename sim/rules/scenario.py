@@ -27,16 +27,29 @@ STATUSES = {
     "not_enforced": "not enforced",
     "reported": "reported, unpublished",
     "proposal": "proposal",
+    "proposed": "proposed bill (not law)",
+    "proposal_letter": "proposal letter (not law)",
     "hypothetical": "hypothetical",
 }
+# what a rule picker groups by: law (enacted, incl. unpublished letters and a rule written but not enforced),
+# proposals under debate (bills, letters), and what-ifs (a user's variants)
+STATUS_GROUPS = {"in_force": "enacted", "not_enforced": "enacted", "reported": "enacted",
+                 "proposal": "proposed", "proposed": "proposed", "proposal_letter": "proposed",
+                 "hypothetical": "what-if"}
+LAW_STATUSES = ("in_force", "not_enforced", "reported")
 OUTCOMES = ("allowed", "exception", "license", "denied", "indeterminate")
 SEVERITY = {"allowed": 0, "exception": 1, "license": 2, "denied": 3}
 NOT_CONTROLLED = "not controlled"
 OPS = (">=", ">", "<", "<=")
 METRICS = ("tpp", "pd", "dram_bw_gbps", "io_bw_gbps", "dram_plus_io_gbps", "memory_bw_density_gbps_mm2",
-           "consignment_tpp", "h100e")
+           "consignment_tpp", "h100e", "us_available", "interconnect_bw_gbps", "dram_plus_interconnect_gbps")
+DATE_METRICS = ("us_available",)  # dated chip facts (day ordinals), compared with parameters of unit "date"
+DATE_UNIT = "date"
 FLAGS = ("datacenter", "hbm_item", "consumer", "foreign_made", "foreign_designed")
 EXPORTS = ("us", "reexport", "transfer")
+# transaction types a Context may name: the three the EAR knows, plus remote (cloud) access, which only a
+# scenario that adopts it (`transactions = ["remote_access"]`, the Remote Access Security Act) regulates
+TRANSACTIONS = EXPORTS + ("remote_access",)
 # what the transaction says about the parties (end-user screening; 15 CFR 744.11, 744.21, 744.22)
 PARTIES = ("entity_list", "entity_list_fn3", "entity_list_fdp", "military_end_use", "military_intelligence",
            "listed_affiliate")
@@ -59,22 +72,42 @@ class Parameter:
     effective: str = ""
     evidence: str = ""
     preset_value: float | None = None  # the value in the preset, before any user edit
+    # a parameter derived from the chip table instead of stated (e.g. "the best TPP among chips designed in
+    # China in volume production on the evaluation date, times 1 + margin"): the spec, and once resolved
+    # against a table and a date (sim/engine/derived.py) the basis, the chip that sets it and since when
+    derived: dict | None = None
+    basis: float | None = None
+    basis_chip: str = ""
+    basis_since: str = ""
+    resolved_on: dt.date | None = None
 
     @property
     def edited(self) -> bool:
         return self.preset_value is not None and self.value != self.preset_value
 
     @property
+    def is_date(self) -> bool:
+        return self.unit == DATE_UNIT
+
+    @property
     def sane_range(self) -> tuple[float, float]:
-        """What a value may be at all: thresholds are never negative; a share or fraction lies in [0, 1]."""
+        """What a value may be at all: thresholds are never negative; a share or fraction lies in [0, 1];
+        a date lies between 1990 and 2100."""
         unit = self.unit.lower()
+        if self.is_date:
+            return (float(dt.date(1990, 1, 1).toordinal()), float(dt.date(2100, 12, 31).toordinal()))
         return (0.0, 1.0) if ("share" in unit or "fraction" in unit) else (0.0, math.inf)
+
+    def text(self, value: float | None = None) -> str:
+        """A value as a reader writes it: a date as YYYY-MM-DD, a number without float noise."""
+        value = self.value if value is None else value
+        return dt.date.fromordinal(int(value)).isoformat() if self.is_date else f"{value:g}"
 
     def check(self, value: float) -> None:
         lo, hi = self.sane_range
         if not lo <= value <= hi:
-            span = f"between {lo:g} and {hi:g}" if hi < math.inf else f"at least {lo:g}"
-            raise ChipsimError(f"parameter {self.name} ({self.unit}) must be {span}, not {value:g}")
+            span = (f"between {self.text(lo)} and {self.text(hi)}" if hi < math.inf else f"at least {lo:g}")
+            raise ChipsimError(f"parameter {self.name} ({self.unit}) must be {span}, not {self.text(value)}")
 
 
 @dataclass(frozen=True)
@@ -110,6 +143,8 @@ class Scenario:
     advisories: list[dict] = field(default_factory=list)  # notes that never change an outcome (GP10, FDP reach)
     phases: list[Phase] = field(default_factory=list)
     exporting_country: str = "US"  # a "destination" equal to it is no export at all
+    # transaction types beyond export/reexport/transfer this scenario regulates (e.g. "remote_access")
+    transactions: tuple[str, ...] = ()
     # volume caps a rule attaches (e.g. China shipments <= 50 % of US ones): they bind only on volumes (flows)
     caps: list[dict] = field(default_factory=list)
     # what a verdict with no licence requirement cites: the CCL entry that controls the item, and the
@@ -127,6 +162,19 @@ class Scenario:
     @property
     def status_label(self) -> str:
         return STATUSES.get(self.status, self.status)
+
+    @property
+    def has_derived(self) -> bool:
+        return any(p.derived is not None for p in self.parameters.values())
+
+    @property
+    def is_law(self) -> bool:
+        return self.status in LAW_STATUSES
+
+    @property
+    def group(self) -> str:
+        """enacted / proposed / what-if: how a rule picker files this scenario."""
+        return STATUS_GROUPS.get(self.status, "what-if")
 
     @property
     def classes(self) -> list[str]:
@@ -149,18 +197,34 @@ class Scenario:
         for name, raw in values.items():
             if name not in params:
                 raise unknown_name("parameter", name, params)
+            if params[name].derived is not None:
+                margin = params[name].derived.get("times_one_plus")
+                raise ChipsimError(f"parameter {name} is derived from the chip table, not set"
+                                   + (f"; edit its margin {margin} instead" if margin else ""))
             try:
-                value = float(raw)
+                value = parameter_number(params[name], raw)
             except (TypeError, ValueError):
-                raise ChipsimError(f"parameter {name} needs a number, not {raw!r}") from None
+                want = "a date as YYYY-MM-DD" if params[name].is_date else "a number"
+                raise ChipsimError(f"parameter {name} needs {want}, not {raw!r}") from None
             if not math.isfinite(value):
                 raise ChipsimError(f"parameter {name} needs a finite number, not {raw!r}")
             old = params[name]
             old.check(value)
             base = old.preset_value if old.preset_value is not None else old.value
             params[name] = replace(old, value=value, preset_value=base)
-        edits = {**self.edits, **{k: float(v) for k, v in values.items()}}
+        edits = {**self.edits, **{k: params[k].value for k in values}}
         return replace(self, parameters=params, edits=edits)
+
+
+def parameter_number(param: Parameter, raw) -> float:
+    """A user's value for a parameter as the engine holds it (a date parameter as its day ordinal)."""
+    if param.is_date:
+        if isinstance(raw, dt.date):
+            return float(raw.toordinal())
+        if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+            return float(raw)
+        return float(dt.date.fromisoformat(str(raw).strip()).toordinal())
+    return float(raw)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -249,14 +313,24 @@ def _parameter(name: str, entry, base: Parameter | None, err) -> Parameter:
         "value": base.value, "unit": base.unit, "stricter": base.stricter, "citation": base.citation,
         "label": base.label, "effective": base.effective, "evidence": base.evidence}
     fields.update({k: v for k, v in entry.items() if k in ("value", "unit", "stricter", "citation", "label", "effective", "evidence")})
-    unknown = set(entry) - {"value", "unit", "stricter", "citation", "label", "effective", "evidence"}
+    unknown = set(entry) - {"value", "unit", "stricter", "citation", "label", "effective", "evidence", "derived"}
     if unknown:
         raise err(f"parameter {name}: unknown field(s) {', '.join(sorted(unknown))}", name)
+    derived = entry.get("derived", base.derived if base is not None else None)
+    if derived is not None:
+        if not isinstance(derived, dict) or set(derived) - DERIVED_KEYS or not {"metric", "designer_country"} <= set(derived):
+            raise err(f"parameter {name}: derived must be a table with metric and designer_country (and optionally "
+                      f"times_one_plus = a parameter name); keys allowed: {', '.join(sorted(DERIVED_KEYS))}", name)
+        fields.setdefault("value", math.inf)  # until resolved against a chip table (sim/engine/derived.py)
     for required in ("value", "unit", "stricter", "citation"):
         if required not in fields:
             raise err(f"parameter {name} needs '{required}' (a new parameter states value, unit, stricter and citation)", name)
-    if isinstance(fields["value"], bool) or not isinstance(fields["value"], (int, float)) or not math.isfinite(fields["value"]):
-        raise err(f"parameter {name}: value must be a number, not {fields['value']!r}", name)
+    if fields["unit"] == DATE_UNIT and isinstance(fields["value"], dt.date):
+        fields["value"] = float(fields["value"].toordinal())  # a date parameter holds its day ordinal
+    if derived is None and (isinstance(fields["value"], bool) or not isinstance(fields["value"], (int, float))
+                            or not math.isfinite(fields["value"])):
+        want = "a date (YYYY-MM-DD, unquoted)" if fields["unit"] == DATE_UNIT else "a number"
+        raise err(f"parameter {name}: value must be {want}, not {fields['value']!r}", name)
     if fields["stricter"] not in ("lower", "higher"):
         raise err(f"parameter {name}: stricter must be 'lower' or 'higher', not {fields['stricter']!r}", name)
     fields["value"] = float(fields["value"])
@@ -264,16 +338,21 @@ def _parameter(name: str, entry, base: Parameter | None, err) -> Parameter:
         fields[optional] = str(fields.get(optional, ""))
     for text in ("unit", "citation"):
         fields[text] = str(fields[text])
-    return Parameter(name=name, **fields)
+    if derived is not None:
+        fields["value"] = math.inf if base is None or base.derived is None else base.value
+    return Parameter(name=name, derived=derived, **fields)
 
 
+# a derived parameter: the best `metric` among chips designed in `designer_country` and in volume production on
+# the evaluation date, times 1 + the parameter `times_one_plus` (a margin) when given
+DERIVED_KEYS = {"metric", "designer_country", "times_one_plus"}
 # volume caps: "share" = at most param x the same product's shipments to `share_of` in the same days;
 # "budget" = a destination's cumulative `metric` (e.g. TPP) over the days `from`-`to` at most param
 CAP_KINDS = {"share": ("share_of",), "budget": ("metric", "from", "to")}
 TOP_LEVEL = {"id", "title", "effective", "status", "citation", "evidence", "notes", "default_as_of", "series", "extends",
              "parameters", "destination_sets", "predicates", "classification", "chains", "conditions", "remove",
              "advisories", "phases", "layers", "exporting_country", "caps",
-             "control_citation", "scope_citation"}
+             "control_citation", "scope_citation", "transactions"}
 LAYER_KEYS = {"title", "citation", "notes", "parameters", "destination_sets", "predicates", "chains", "conditions", "advisories"}
 
 
@@ -322,6 +401,12 @@ def _build(data: dict, text: str, source: str, stack: tuple[str, ...]) -> Scenar
         scenario.default_as_of = parse_date(data["default_as_of"], f"{source}: default_as_of") if data["default_as_of"] else None
     if "exporting_country" in data:
         scenario.exporting_country = str(data["exporting_country"]).upper()
+    if "transactions" in data:
+        adopted = data["transactions"]
+        extra_kinds = [t for t in TRANSACTIONS if t not in EXPORTS]
+        if not isinstance(adopted, list) or any(t not in extra_kinds for t in adopted):
+            raise err(f"'transactions' must be a list drawn from {', '.join(extra_kinds)}", "transactions")
+        scenario.transactions = tuple(dict.fromkeys(scenario.transactions + tuple(adopted)))
     layers = data.get("layers", [])
     if not isinstance(layers, list) or not all(isinstance(n, str) for n in layers):
         raise err("'layers' must be a list of layer names (files in sim/rules/layers/)", "layers")
@@ -415,7 +500,7 @@ def _keys_used(pred, predicates: dict, seen=()) -> set:
         name = pred["ref"]
         return set() if name in seen else _keys_used(predicates.get(name), predicates, seen + (name,))
     return set(pred) & {"metric", "flag", "class_in", "dest_in", "hq_in", "export", "chip_in", "eccn_in", "party",
-                        "convention"}
+                        "convention", "on_or_after"}
 
 
 def _refs(pred) -> list[str]:
@@ -457,6 +542,9 @@ def _check(s: Scenario, err) -> None:
                 raise err(f"{where}: op must be one of {', '.join(OPS)}, not {pred.get('op')!r}", where)
             if pred.get("param") not in s.parameters:
                 raise unknown_name(f"parameter referenced by {where} in {s.source}", str(pred.get("param")), s.parameters)
+            if (pred["metric"] in DATE_METRICS) != s.parameters[pred["param"]].is_date:
+                raise err(f"{where}: a dated fact ({', '.join(DATE_METRICS)}) is compared with a parameter of unit "
+                          f"\"date\", and only it", where)
         elif "flag" in pred:
             if pred["flag"] not in FLAGS or not isinstance(pred.get("is", True), bool):
                 raise err(f"{where}: flag must be one of {', '.join(FLAGS)} with is = true/false", where)
@@ -483,12 +571,17 @@ def _check(s: Scenario, err) -> None:
             if allowed is None or pred.get("is") not in allowed:
                 raise err(f"{where}: convention must be one of {', '.join(RULE_CONVENTIONS)} with is = one of its values "
                           f"({'; '.join(k + ': ' + ', '.join(v) for k, v in RULE_CONVENTIONS.items())})", where)
+        elif "on_or_after" in pred:
+            param = s.parameters.get(pred["on_or_after"])
+            if param is None or not param.is_date or not isinstance(pred.get("plus_days", 0), int):
+                raise err(f"{where}: on_or_after needs a parameter of unit \"date\" (and plus_days, a whole number of "
+                          f"days, if any), not {pred['on_or_after']!r}", where)
         elif "ref" in pred:
             if pred["ref"] not in s.predicates:
                 raise unknown_name(f"named predicate referenced by {where}", str(pred["ref"]), s.predicates)
         else:
             raise err(f"{where}: unknown condition {sorted(pred)}; expected all/any/not/metric/flag/class_in/dest_in/hq_in/"
-                      "export/chip_in/eccn_in/party/convention/ref", where)
+                      "export/chip_in/eccn_in/party/convention/on_or_after/ref", where)
 
     def require(item: dict, keys, what: str):
         for key in keys:
@@ -515,12 +608,26 @@ def _check(s: Scenario, err) -> None:
             if rule["outcome"] not in SEVERITY:
                 raise err(f"rule {rule['id']}: outcome must be one of {', '.join(SEVERITY)}, not {rule['outcome']!r}", rule["id"])
             check_pred(rule["when"], f"rule {rule['id']}")
+            prongs = rule.get("prongs", [])
+            if not isinstance(prongs, list) or any(p not in s.predicates for p in prongs):
+                raise err(f"rule {rule['id']}: prongs must list named predicates (the alternatives its reason "
+                          "names when they hold)", rule["id"])
+    for name, p in s.parameters.items():
+        if p.derived is not None:
+            if p.derived["metric"] not in METRICS or p.derived["metric"] in DATE_METRICS:
+                raise err(f"parameter {name}: derived metric must be one of {', '.join(METRICS[:5])}", name)
+            margin = p.derived.get("times_one_plus")
+            if margin is not None and (margin not in s.parameters or s.parameters[margin].derived is not None):
+                raise unknown_name(f"margin parameter of derived {name}", str(margin), s.parameters)
     for cond in s.conditions + s.advisories:
         require(cond, ("id", "when", "text", "citation"), "condition or advisory")
         check_pred(cond["when"], f"condition {cond['id']}")
         on_rules = cond.get("on_rules", [])
         if not isinstance(on_rules, list) or not all(isinstance(r, str) for r in on_rules):
             raise err(f"condition {cond['id']}: on_rules must be a list of rule ids", cond["id"])
+        on_outcomes = cond.get("on_outcomes", [])
+        if not isinstance(on_outcomes, list) or any(o not in SEVERITY for o in on_outcomes):
+            raise err(f"condition {cond['id']}: on_outcomes must list outcomes ({', '.join(SEVERITY)})", cond["id"])
     for cap in s.caps:
         require(cap, ("id", "on_rules", "param", "text", "citation"), "cap")
         kind = cap.get("kind", "share")
@@ -608,11 +715,22 @@ def superseded_by(scenario: Scenario) -> Scenario | None:
     return later[0] if later else None
 
 
+def status_text(scenario: Scenario) -> str:
+    """The status every verdict and export carries: a variant of a proposal still says so."""
+    own = _preset_of(scenario) or scenario
+    if own is scenario or own.id == scenario.id or scenario.status == own.status:
+        return scenario.status_label
+    return f"{scenario.status_label}, variant of {own.id} ({own.status_label})"
+
+
 def period_warning(scenario: Scenario, day) -> str | None:
     """A warning when a preset is evaluated outside its period (it still runs: what-ifs are useful)."""
     day = scenario.as_of(day)
     own = _preset_of(scenario) or scenario
     name = scenario.id if scenario.id == own.id else f"{scenario.id} (variant of {own.id})"
+    if own.group == "proposed":  # never confusable with law, whatever the date
+        return (f"NOT LAW: {name} is a {own.status_label.replace(' (not law)', '')} ({own.citation.split(';')[0]}); "
+                f"its verdicts show what it would do if adopted, on top of the rules it extends")
     if day < own.effective:
         return (f"{name} took effect on {own.effective}; evaluated as of {day} it shows what these rules would have "
                 f"given then, not the law of that day")
@@ -626,6 +744,18 @@ def period_warning(scenario: Scenario, day) -> str | None:
 def phase_day(scenario: Scenario, pid: str) -> dt.date:
     """The date that evaluates one phase of a preset (its first day)."""
     return scenario.phase(pid).start
+
+
+def transaction_as_export(scenario: Scenario, transaction: str) -> str:
+    """The export kind rules read for a transaction: remote access, where a scenario adopts it (the Remote
+    Access Security Act, H.R. 2683), is evaluated as an export from the US to the accessing party's country."""
+    if transaction in EXPORTS:
+        return transaction
+    if transaction not in scenario.transactions:
+        raise ChipsimError(f"{scenario.id} does not regulate {transaction.replace('_', ' ')}: under the rules it encodes, "
+                           "remote (cloud) access to a chip is no export, reexport or in-country transfer. Choose a "
+                           "scenario that adopts it (e.g. remote-access-hr2683, a bill that is not law)")
+    return "us"
 
 
 def rule_in_force(rule: dict, day: dt.date) -> bool:
@@ -665,6 +795,6 @@ def overlay_toml(base: Scenario, values: dict[str, float], *, sid: str = "my-var
     ]
     for name, value in values.items():
         p = base.parameters[name]
-        lines.append(f"# {p.label or name} ({p.unit}); preset value {p.value:g}; {p.citation}")
-        lines.append(f"{_toml_value(name)} = {_toml_value(float(value))}")
+        lines.append(f"# {p.label or name} ({p.unit}); preset value {p.text()}; {p.citation}")
+        lines.append(f"{_toml_value(name)} = {p.text(float(value)) if p.is_date else _toml_value(float(value))}")
     return "\n".join(lines) + "\n"
