@@ -22,7 +22,7 @@ from .rules.conventions import DEFAULT_CONVENTIONS, MetricConventions
 from .rules.predicates import leaves
 from .rules.scenario import Scenario, all_presets, in_force_on, load_scenario, rule_in_force
 
-TIMELINE_START = dt.date(2022, 10, 7)
+TIMELINE_START = dt.date(2022, 8, 26)  # the first rule chipsim encodes: the is-informed letters of August 2022
 
 
 def resolve_scenario(scenario=None, as_of=None, overrides: dict | None = None) -> Scenario:
@@ -71,7 +71,7 @@ def diff(from_scenario, to_scenario, *, chips=None, destinations=None, as_of_fro
 
 
 def change_dates(until: dt.date | None = None) -> list[dt.date]:
-    """Every date since 2022-10-07 on which an enforced rule, a dated rule part or a country group changed."""
+    """Every date since 2022-08-26 on which an enforced rule, a dated rule part or a country group changed."""
     until = until or dt.date.today()
     days = {TIMELINE_START}
     for s in all_presets():
@@ -95,7 +95,7 @@ def change_dates(until: dt.date | None = None) -> list[dt.date]:
 
 def timeline(chip_id: str, destination: str, *, table=None, ctx: Context = Context(),
              conv: MetricConventions = DEFAULT_CONVENTIONS, until=None) -> pd.DataFrame:
-    """The chip's outcome for one destination at every rule change since 2022-10-07."""
+    """The chip's outcome for one destination at every rule change since 2022-08-26."""
     dest = dest_mod.resolve_destinations([destination])
     table = select_chips(load_chips() if table is None else table, [chip_id])
     rows = []

@@ -228,7 +228,7 @@ def _register_rules(sub) -> None:
     _add_format(p)
     p.set_defaults(func=cmd_diff)
 
-    p = sub.add_parser("timeline", help="a chip's outcome for one destination at every rule change since 2022-10-07")
+    p = sub.add_parser("timeline", help="a chip's outcome for one destination at every rule change since 2022-08-26")
     p.add_argument("chip_id")
     p.add_argument("--dest", required=True, metavar="ISO2")
     _add_transaction_options(p)

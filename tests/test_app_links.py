@@ -101,13 +101,13 @@ def test_cli_evaluate_records_the_transaction():
 
 
 def test_a_preset_outside_its_period_says_so_in_the_verdict_card_and_on_figures():
-    at = run_app(scenario="us-2022-10", as_of="2025-06-01", chip="nvidia-h20", dest="CN")
-    assert "superseded on 2023-11-17" in _card(at)
+    at = run_app(scenario="us-2023-11", as_of="2025-06-01", chip="nvidia-h20", dest="CN")
+    assert "superseded on 2024-12-02" in _card(at)
     from sim.report.provenance import describe
     from sim.rules.scenario import load_scenario
 
-    lines = describe(load_scenario("us-2022-10"), "2025-06-01").lines()
-    assert any(line.startswith("WARNING: us-2022-10 was superseded") for line in lines)
+    lines = describe(load_scenario("us-2023-11"), "2025-06-01").lines()
+    assert any(line.startswith("WARNING: us-2023-11 was superseded") for line in lines)
 
 
 def test_the_sweep_lists_exact_flip_values_and_the_timeline_says_it_ignores_edits():

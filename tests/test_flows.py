@@ -21,8 +21,10 @@ from sim.data.volumes import load_volumes
 from sim.errors import ChipsimError
 
 FAST = FlowOptions(draws=400)
-RULE_DAYS = {"nvidia-a100-sxm": dt.date(2022, 10, 7), "nvidia-a800-sxm": dt.date(2023, 11, 17),
-             "nvidia-h800-sxm": dt.date(2023, 11, 17), "nvidia-h20": dt.date(2025, 4, 9)}
+# the first day each chip needed a licence to China: the is-informed letters of 2022-08-26 (A100) and
+# 2023-10-23 (A800, H800, named in NVIDIA's 8-K), the April 2025 letters (H20)
+RULE_DAYS = {"nvidia-a100-sxm": dt.date(2022, 8, 26), "nvidia-a800-sxm": dt.date(2023, 10, 23),
+             "nvidia-h800-sxm": dt.date(2023, 10, 23), "nvidia-h20": dt.date(2025, 4, 9)}
 
 
 @pytest.fixture(scope="module")
@@ -78,8 +80,13 @@ def test_a_shipment_after_its_rule_is_not_allowed(china):
 
 
 def test_pre_rule_shipments_name_that_no_rule_was_in_force(enacted):
+    """Before the first letter (2022-08-26) an A100 to China was free, and the part says no chip rule was in
+    force; from that day the letter's licence requirement decides (NVIDIA 8-K 2022-08-31)."""
     a100 = enacted.parts[enacted.parts["chip_id"] == "nvidia-a100-sxm"]
-    assert (a100["outcome"] == "allowed").all() and a100["rules"].str.startswith("before 3A090").all()
+    before = a100[a100["part_end"] < np.datetime64(RULE_DAYS["nvidia-a100-sxm"])]
+    assert len(before) and (before["outcome"] == "allowed").all() and before["rules"].str.startswith("before 3A090").all()
+    after = a100[a100["part_start"] >= np.datetime64(RULE_DAYS["nvidia-a100-sxm"])]
+    assert len(after) and (after["outcome"] == "license").all()
 
 
 def test_before_3a090_an_embargoed_destination_is_still_refused(china):

@@ -151,7 +151,7 @@ def test_rules_in_force_on_a_date():
 
 def test_timeline_h20_china():
     t = timeline("nvidia-h20", "CN", until=__import__("datetime").date(2026, 11, 27))
-    assert t.iloc[0]["date"] == "2022-10-07" and t.iloc[0]["outcome"] == "allowed"
+    assert t.iloc[0]["date"] == "2022-08-26" and t.iloc[0]["outcome"] == "allowed"
     at = t.set_index("date")["outcome"]
     assert at["2025-04-09"] == "denied" and at["2025-08-11"] == "license"
     assert t["changed"].sum() >= 2

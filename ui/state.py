@@ -21,7 +21,7 @@ from .loaders import bundled_chips, preset
 SCREENS = ["Matrix", "Where can this chip go?", "Threshold planes", "Compare", "Timeline", "Sweep", "Compute flows", "Data",
            "Method", "Glossary"]
 IN_FORCE = "rules in force on a date"
-FIRST_DAY, LAST_DAY = dt.date(2022, 10, 7), dt.date(2030, 12, 31)  # the dates the date picker offers
+FIRST_DAY, LAST_DAY = dt.date(2022, 8, 26), dt.date(2030, 12, 31)  # the dates the date picker offers
 MAX_LINK_EDITS = 100  # `set=` entries read from a link; a scenario has a few dozen parameters
 
 

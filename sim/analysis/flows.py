@@ -9,8 +9,8 @@ and revenue by outcome with bands from seeded draws (`volume_draws`): percentile
 
 A period that straddles a rule change is split pro rata by days (default) and flagged; the alternatives
 (the rules of the period's first or last day) are options. Shipments before the first rule chipsim
-encodes (us-2022-10, effective 2022-10-07) meet that preset's embargoes and end-user rules with no chip in
-3A090 (`before_3a090`): an A100 to China was free then, a chip to Iran was not.
+encodes (the is-informed letters of 2022-08-26) meet that preset's embargoes and end-user rules and none of its
+chip rules (`before_3a090`): an A100 to China was free then, a chip to Iran was not.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from ..api import change_dates, resolve_scenario
+from ..api import TIMELINE_START, change_dates, resolve_scenario
 from ..data.chips import load_chips
 from ..data.volumes import load_prices, volume_provenance
 from ..engine.metrics import compute_metrics
@@ -186,15 +186,15 @@ def _lookup_one(group, regime, hq, quantity, scenario, as_of, table, metrics, ct
 
 
 def before_3a090(first_rule_day: dt.date) -> tuple[Scenario, dt.date]:
-    """The rules before the first 3A090 rule: its preset's layers (embargoes, end-user rules) with no chip caught
-    by 3A090, on the eve of its effective date. An A100 to China was then free; a chip to Iran was not."""
+    """The rules before the first chip rule: its preset's layers (embargoes, end-user rules) and nothing of its
+    own, on the eve of its effective date. An A100 to China was then free; a chip to Iran was not."""
     first = resolve_scenario(None, first_rule_day)
-    loose = {n: 1e30 if p.stricter == "lower" else 0.0 for n, p in first.parameters.items() if n.startswith(("3A090", "4A090"))}
-    return first.with_values(loose), first_rule_day - dt.timedelta(days=1)
+    layers_only = {name: [r for r in rules if r["id"] in first.layer_rules] for name, rules in first.chains.items()}
+    return replace(first, chains=layers_only, classification=[]), first_rule_day - dt.timedelta(days=1)
 
 
 def enacted_cuts(until: dt.date) -> np.ndarray:
-    """Every day on which the rules chipsim encodes changed, up to `until` (the first is 2022-10-07)."""
+    """Every day on which the rules chipsim encodes changed, up to `until` (the first is the first rule's)."""
     return np.array(sorted(change_dates(until)), dtype="datetime64[D]")
 
 
@@ -204,7 +204,7 @@ def shipment_parts(volumes: pd.DataFrame, scenario: Scenario | None, *, table: p
     """One row per part of a shipment with its share of the shipment's days, its outcome and rule."""
     start, end = _days(volumes["period_start"]), _days(volumes["period_end"])
     last_day = pd.Timestamp(end.max()).date() if len(end) else dt.date.today()
-    cuts = enacted_cuts(max(last_day, dt.date(2022, 10, 7)))
+    cuts = enacted_cuts(max(last_day, TIMELINE_START))
     extra = [] if options.through is None else [np.datetime64(options.through + dt.timedelta(days=1), "D")]
     rule_cuts = cuts if scenario is None and options.straddle == "prorata" else np.array([], dtype="datetime64[D]")
     all_cuts = np.unique(np.concatenate([rule_cuts, np.array(extra, dtype="datetime64[D]")]))

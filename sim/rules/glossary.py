@@ -30,6 +30,11 @@ class Term:
 
 _CFR774 = "15 CFR 774 Supp. 1, ECCN 3A090"
 STATIC = (
+    Term("SAFE", "SAFE Chips Act (S.3374, 119th Congress)",
+         "a bill, not law: a license required and denied for advanced ICs to foreign adversary countries and to "
+         "entities headquartered there", "S.3374 as introduced 2025-12-04 (congress.gov)"),
+    Term("SXM", "NVIDIA's mezzanine-module form factor",
+         "the socketed board module of NVIDIA's datacenter GPUs (as opposed to a PCIe card)", ""),
     Term("TPP", "Total Processing Performance",
          "2 x MacTOPS x bit length of the operation, the highest over all precisions; dense figures only",
          f"{_CFR774}, Technical Notes 1-3"),

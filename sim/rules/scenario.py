@@ -152,6 +152,7 @@ class Scenario:
     control_citation: str = ""
     scope_citation: str = ""
     layers: tuple[str, ...] = ()
+    layer_rules: frozenset = frozenset()  # ids of the chain rules the shared layers brought (embargoes, end users)
 
     def phase(self, pid: str) -> Phase:
         for ph in self.phases:
@@ -445,6 +446,9 @@ def _apply_layer(scenario: Scenario, name: str, err) -> None:
         raise layer_err(f"unknown top-level key(s) in a layer: {', '.join(sorted(extra))}", sorted(extra)[0])
     _merge_content(scenario, data, layer_err, None, layer_err.source)
     scenario.layers = tuple(dict.fromkeys(scenario.layers + (name,)))
+    brought = {r.get("id") for rules in data.get("chains", {}).values() if isinstance(rules, list) for r in rules
+               if isinstance(r, dict)}
+    scenario.layer_rules = scenario.layer_rules | frozenset(brought)
 
 
 def _merge_content(scenario: Scenario, data: dict, err, base_id, source: str) -> None:
