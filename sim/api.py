@@ -13,14 +13,14 @@ import pandas as pd
 from .data import destinations as dest_mod
 from .data.chips import load_chips
 from .engine.metrics import compute_metrics
-from .engine.derived import resolve_derived
+from .engine.derived import derived_text, resolve_derived
 from .engine.reasons import range_text
 from .engine.reference import chip_record, holds, possible_classes
 from .engine.vectorised import Context, compile_scenario, verdicts
 from .errors import unknown_name
 from .rules.conventions import DEFAULT_CONVENTIONS, MetricConventions
 from .rules.predicates import leaves
-from .rules.scenario import Scenario, all_presets, in_force_on, load_scenario, rule_in_force
+from .rules.scenario import TRANSACTION_WORDS, Scenario, all_presets, in_force_on, load_scenario, rule_in_force
 
 TIMELINE_START = dt.date(2022, 8, 26)  # the first rule chipsim encodes: the is-informed letters of August 2022
 
@@ -65,6 +65,9 @@ def diff(from_scenario, to_scenario, *, chips=None, destinations=None, as_of_fro
     keep = ["chip_id", "destination", "destination_name", "classification", "outcome", "rule", "reason"]
     merged = a[keep].merge(b[keep], on=["chip_id", "destination", "destination_name"], suffixes=("_from", "_to"))
     changed = merged[merged["outcome_from"] != merged["outcome_to"]].reset_index(drop=True)
+    # the alternatives of the deciding rule that hold (a bill's prongs), as the reason lists them
+    caught = changed["reason_to"].str.partition("; caught by ")[2]
+    changed["caught_by_to"] = caught.map(lambda t: " + ".join(p.split(":")[0] for p in t.split("; ")) if t else "")
     counts = (changed.groupby(["outcome_from", "outcome_to"]).size().rename("pairs").reset_index()
               .sort_values("pairs", ascending=False, kind="stable").reset_index(drop=True))
     return changed, counts
@@ -170,7 +173,7 @@ def explain(chip_id: str, destination: str, scenario=None, *, as_of=None, overri
     comp = compile_scenario(s, day)
     ear = str(dest_mod.ear_country([dest])[0])
     hq = ear if ctx.hq is None else str(dest_mod.ear_country([ctx.hq])[0])
-    kind = {"us": "export from the US", "reexport": "reexport from abroad", "transfer": "in-country transfer"}[ctx.export]
+    kind = TRANSACTION_WORDS[ctx.export]
     screening = ", ".join(sorted(ctx.party)) or "nobody listed, no military or military-intelligence end use (assumed)"
     lines += ["", f"destination {dest}" + (" (evaluated as China)" if ear != dest else "") +
               f"; end user headquartered in {hq}; {kind}", f"  end-user screening: {screening}"]
@@ -193,9 +196,13 @@ def explain(chip_id: str, destination: str, scenario=None, *, as_of=None, overri
         lines.append(f"  advisories: {verdict['advisories']}")
     if verdict["warning"]:
         lines.append(f"  WARNING: {verdict['warning']}")
+    lines += ["", f"IMPORT SIDE ({dest}'s own measures, never part of the US verdict): {verdict['import']}"]
+    if verdict["import_measures"]:
+        lines.append(f"  {verdict['import_measures']}")
     if cited:
         lines += ["", "parameters read:"]
-        lines += [f"  {p.name} = {p.value:g} {p.unit} — {p.label}; {p.citation}" for p in cited.values()]
+        lines += [f"  {p.name} = {p.text()} {p.unit} — {p.label}; {p.citation}"
+                  + (f" [{derived_text(p)}]" if p.derived else "") for p in cited.values()]
     lines += ["", "Not legal advice. Entity List, military end-use and end-user rules are applied only as the transaction "
               "states them (chipsim cannot screen a party); the is-informed letters are unpublished and modelled as reported."]
     return "\n".join(lines)

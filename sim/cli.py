@@ -175,8 +175,9 @@ def cmd_diff(args) -> int:
         print(f"{len(changed)} pairs changed outcome from {args.from_id} to {args.to_id}\n")
         write_frame(counts, "table")
         print()
-        write_frame(changed[["chip_id", "destination", "classification_from", "outcome_from", "classification_to",
-                             "outcome_to", "rule_to"]], "table")
+        columns = ["chip_id", "destination", "classification_from", "outcome_from", "classification_to", "outcome_to",
+                   "rule_to"] + (["caught_by_to"] if changed["caught_by_to"].ne("").any() else [])
+        write_frame(changed[columns], "table")
     else:
         write_frame(changed, args.format, args.out)
     return 0

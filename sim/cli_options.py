@@ -54,6 +54,9 @@ def add_transaction_options(p: argparse.ArgumentParser) -> None:
     kind = g.add_mutually_exclusive_group()
     kind.add_argument("--reexport", action="store_true", help="a reexport rather than an export from the US")
     kind.add_argument("--transfer", action="store_true", help="an in-country transfer (within the destination)")
+    kind.add_argument("--remote-access", action="store_true",
+                      help="remote (cloud) access by a party in the destination: only a scenario that adopts it "
+                           "regulates it (remote-access-hr2683, a bill)")
     g.add_argument("--quantity", type=float, default=1.0, help="units in the transaction (for per-consignee caps, default 1)")
     s = p.add_argument_group("end-user screening (default: nobody listed, no military end use)")
     s.add_argument("--entity-list", choices=("none", "listed", "fn1", "fn3", "fn4"), default="none",
@@ -76,7 +79,8 @@ def context_from(args):
         from .data.destinations import resolve_destinations
 
         hq = resolve_destinations([args.hq])[0]
-    export = "reexport" if args.reexport else "transfer" if getattr(args, "transfer", False) else "us"
+    export = ("reexport" if args.reexport else "transfer" if getattr(args, "transfer", False)
+              else "remote_access" if getattr(args, "remote_access", False) else "us")
     return Context(hq=hq, export=export, quantity=args.quantity, entity_list=getattr(args, "entity_list", "none"),
                    military_end_use=getattr(args, "military_end_use", False),
                    military_intelligence=getattr(args, "military_intelligence", False),

@@ -35,6 +35,7 @@ from ..engine.vectorised import (
 from ..errors import ChipsimError, unknown_name
 from ..rules.conventions import DEFAULT_CONVENTIONS, MetricConventions
 from ..rules.predicates import HI, leaves
+from ..engine.derived import resolve_derived
 from ..rules.scenario import Scenario
 
 OUTCOME_ORDER = ("allowed", "exception", "license", "denied", "indeterminate")
@@ -70,7 +71,10 @@ class Prepared:
 def prepare(scenario, table=None, chips=None, destinations=None, *, as_of=None, ctx: Context = Context(),
             conv: MetricConventions = DEFAULT_CONVENTIONS) -> Prepared:
     s = resolve_scenario(scenario)
-    table = select_chips(load_chips() if table is None else table, chips)
+    full = load_chips() if table is None else table
+    # a threshold derived from the chip table reads the whole table on the sweep's date, not the chips selected
+    s = resolve_derived(s, full, s.as_of(as_of), compute_metrics(full, conv) if s.has_derived else None, force=True)
+    table = select_chips(full, chips)
     codes = dest_mod.resolve_destinations(destinations)
     comp = compile_scenario(s, as_of)
     metrics = compute_metrics(table, conv)

@@ -34,13 +34,14 @@ from ..rules.scenario import (
     transaction_as_export,
 )
 from .derived import derived_values, resolve_derived
+from .importer import import_answers
 from .metrics import RANGED_METRICS, compute_metrics
 from .reasons import INDET, NLR, NO_EXPORT, class_label, fill_params, verdict_text
 
 INDET_SEVERITY = 9
 VERDICT_COLUMNS = ["chip_id", "destination", "destination_name", "classification", "outcome", "review_policy",
                    "exception", "rule", "citation", "conditions", "reason", "scenario", "as_of", "advisories", "warning",
-                   "scenario_status"]
+                   "scenario_status", "import", "import_measures"]
 ENTITY_LIST = ("none", "listed", "fn1", "fn3", "fn4")
 SCREENING_CITATION = "15 CFR 744.11, 744.21, 744.22 (the screening answers given reach no rule here)"
 
@@ -408,13 +409,15 @@ def verdicts(scenario: Scenario, chips: pd.DataFrame, *, destinations=None, as_o
     reason[as_other] = reason[as_other] + " (" + pd.Series(dest_col[as_other]).map(countries["name"]).to_numpy() + \
         " is treated as " + pd.Series(treated_as[as_other]).map(countries["name"]).to_numpy() + ")"
     labels = np.array([class_label(int(b), comp.classes) for b in possible], dtype=object)
+    import_word, import_notes = import_answers(chips, codes, comp.as_of)  # the destination's own side, never merged
     return pd.DataFrame({
         "chip_id": np.repeat(chip_ids, m), "destination": dest_col,
         "destination_name": np.tile(countries["name"].reindex(codes).to_numpy(dtype=object), n),
         "classification": labels[chip_index], "outcome": outcome, "review_policy": policy, "exception": exception,
         "rule": rule_id, "citation": citation, "conditions": conditions.to_numpy(dtype=object), "reason": reason.to_numpy(),
         "scenario": scenario.id, "as_of": comp.as_of.isoformat(), "advisories": advisories.to_numpy(dtype=object),
-        "warning": period_warning(scenario, comp.as_of) or "", "scenario_status": status_text(scenario)},
+        "warning": period_warning(scenario, comp.as_of) or "", "scenario_status": status_text(scenario),
+        "import": import_word.reshape(-1), "import_measures": import_notes.reshape(-1)},
         columns=VERDICT_COLUMNS)
 
 

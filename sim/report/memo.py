@@ -25,7 +25,7 @@ from ..engine.reasons import METRIC_LABEL
 from ..engine.reference import chip_record, holds, possible_classes
 from ..engine.vectorised import Context, compile_scenario, verdicts
 from ..rules.conventions import DEFAULT_CONVENTIONS, MetricConventions
-from ..rules.scenario import NOT_CONTROLLED, RULES_DIR, STATUSES, rule_in_force
+from ..rules.scenario import NOT_CONTROLLED, RULES_DIR, STATUSES, TRANSACTION_WORDS, rule_in_force
 from ..version import __version__
 
 FORMATS = ("md", "html", "json")
@@ -33,7 +33,7 @@ RETENTION = ("Keep this record with the export file for five years from the expo
              "(15 CFR 762.6) and produce it on request (15 CFR 762.7).")
 NOT_ADVICE = ("Not legal advice. chipsim computes from the figures and rule files named below; it cannot screen a "
               "party, and a licence determination is the exporter's.")
-SHIPMENT = {"us": "export from the United States", "reexport": "reexport from abroad", "transfer": "in-country transfer"}
+SHIPMENT = TRANSACTION_WORDS
 TRUTH = {True: "holds", False: "does not hold", None: "cannot be decided (a figure is missing)"}
 # ECCNs a practitioner eliminates one by one; those chipsim does not compute carry what decides them
 OTHER_ECCNS = [

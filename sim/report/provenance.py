@@ -21,7 +21,7 @@ import pandas as pd
 
 from ..data.chips import BUNDLED_CHIPS
 from ..rules.conventions import DEFAULT_CONVENTIONS, MetricConventions
-from ..rules.scenario import period_warning
+from ..rules.scenario import TRANSACTION_WORDS, period_warning
 from ..version import __version__
 from .output import neutralise_formulas, plain_numbers
 
@@ -68,7 +68,7 @@ def conventions_text(conv: MetricConventions = DEFAULT_CONVENTIONS) -> str:
     return f"TF32 counted at {conv.tf32_bits} bits, FP6 at {conv.fp6_bits} bits, per {conv.count_per}"
 
 
-SHIPMENT_WORDS = {"us": "export from the US", "reexport": "re-export from abroad", "transfer": "in-country transfer"}
+SHIPMENT_WORDS = TRANSACTION_WORDS
 
 
 def transaction_text(ctx=None) -> str:

@@ -50,6 +50,8 @@ EXPORTS = ("us", "reexport", "transfer")
 # transaction types a Context may name: the three the EAR knows, plus remote (cloud) access, which only a
 # scenario that adopts it (`transactions = ["remote_access"]`, the Remote Access Security Act) regulates
 TRANSACTIONS = EXPORTS + ("remote_access",)
+TRANSACTION_WORDS = {"us": "export from the US", "reexport": "re-export from abroad", "transfer": "in-country transfer",
+                     "remote_access": "remote access by a party in the destination (evaluated as an export from the US)"}
 # what the transaction says about the parties (end-user screening; 15 CFR 744.11, 744.21, 744.22)
 PARTIES = ("entity_list", "entity_list_fn3", "entity_list_fdp", "military_end_use", "military_intelligence",
            "listed_affiliate")
@@ -733,7 +735,7 @@ def period_warning(scenario: Scenario, day) -> str | None:
     own = _preset_of(scenario) or scenario
     name = scenario.id if scenario.id == own.id else f"{scenario.id} (variant of {own.id})"
     if own.group == "proposed":  # never confusable with law, whatever the date
-        return (f"NOT LAW: {name} is a {own.status_label.replace(' (not law)', '')} ({own.citation.split(';')[0]}); "
+        return (f"NOT LAW: {name} is a {own.status_label.replace(' (not law)', '')}, {own.title.split(':')[0]}; "
                 f"its verdicts show what it would do if adopted, on top of the rules it extends")
     if day < own.effective:
         return (f"{name} took effect on {own.effective}; evaluated as of {day} it shows what these rules would have "
