@@ -165,8 +165,13 @@ def cmd_explain(args) -> int:
 def cmd_diff(args) -> int:
     from .api import diff
     from .data.destinations import parse_date
+    from .rules.scenario import load_scenario, period_warning
 
     as_of = parse_date(args.as_of, "--as-of") if args.as_of else None
+    for sid in dict.fromkeys((args.from_id, args.to_id)):  # a bill or an out-of-period preset says so here too
+        warning = period_warning(load_scenario(sid), as_of)
+        if warning:
+            print(f"chipsim: warning: {warning}", file=sys.stderr)
     changed, counts = diff(args.from_id, args.to_id, chips=args.chip, destinations=args.dest, as_of_from=as_of,
                            as_of_to=as_of, table=table_from(args), ctx=context_from(args), conv=conventions_from(args))
     if args.counts:

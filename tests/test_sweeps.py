@@ -25,7 +25,9 @@ from sim.api import evaluate
 from sim.engine.vectorised import Context
 from sim.rules.scenario import load_scenario, preset_ids
 
-PRESET_PARAMS = [(p, k) for p in preset_ids() for k in load_scenario(p).parameters]
+# numeric parameters a user sets (a date is swept by days, a derived threshold through its margin)
+PRESET_PARAMS = [(p, k) for p in preset_ids() for k, v in load_scenario(p).parameters.items()
+                 if v.derived is None and not v.is_date]
 DESTS = ["CN", "SA", "FR", "RU", "AE", "BR"]
 
 

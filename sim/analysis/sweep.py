@@ -141,6 +141,11 @@ def representatives(prep: Prepared, name: str, values: np.ndarray, others=()) ->
     `others`, other swept parameters) are breaks as well.
     """
     values = np.asarray(values, dtype=float)
+    for derived_name, p in prep.scenario.parameters.items():  # a margin acts through the threshold it scales
+        if p.basis is not None and (p.derived or {}).get("times_one_plus") == name:
+            _, inverse = representatives(prep, derived_name, p.basis * (1.0 + values), others)
+            _, first, inverse = np.unique(inverse, return_index=True, return_inverse=True)
+            return values[first], inverse.reshape(-1)
     metric_leaves = param_leaves(prep.scenario, name)
     figures = [chip_figures(prep, leaf["metric"]) for leaf in metric_leaves]
     metrics = {leaf["metric"] for leaf in metric_leaves}
@@ -267,6 +272,10 @@ def plan_sweep(scenario, vary: dict, *, chips=None, destinations=None, mode: str
     for name in names:
         if name not in prep.scenario.parameters:
             raise unknown_name("parameter to vary", name, prep.scenario.parameters)
+        margin = (prep.scenario.parameters[name].derived or {}).get("times_one_plus")
+        if prep.scenario.parameters[name].derived is not None:
+            raise ChipsimError(f"{name} is derived from the chip table on the evaluation date, not set"
+                               + (f": sweep its margin {margin} instead" if margin else ""))
     n_points = count_points(values, mode)
     reps = [representatives(prep, k, v, others=[(o, ov) for o, ov in zip(names, values) if o != k])
             for k, v in zip(names, values)]
