@@ -12,8 +12,8 @@ import pandas as pd
 
 from .data import destinations as dest_mod
 from .data.chips import load_chips
-from .engine.metrics import compute_metrics
 from .engine.derived import derived_text, resolve_derived
+from .engine.metrics import compute_metrics
 from .engine.reasons import range_text
 from .engine.reference import chip_record, holds, possible_classes
 from .engine.vectorised import Context, compile_scenario, verdicts

@@ -1,6 +1,8 @@
 """The Streamlit app through streamlit.testing.v1.AppTest: every screen, edits, links, uploads."""
 
 
+import datetime as dt
+
 import pytest
 from conftest import run_app
 
@@ -104,12 +106,15 @@ def test_hypothetical_chip_joins_every_screen():
     at.number_input(key="f_fp8_tflops").set_value(2500)
     at.number_input(key="f_dram").set_value(4000)
     at.checkbox(key="f_sparse").check()
+    at.selectbox(key="f_us").set_value("yes, since this date")
+    at.date_input(key="f_us_since").set_value(dt.date(2025, 6, 1))
     at.button[0].click().run()
     assert_clean(at)
     at.sidebar.radio(key="screen").set_value("Matrix").run()
     m = matrix(at)
     assert "my-b30a" in m.index
-    # 2,500 sparse -> 1,250 dense FP8 -> TPP 10,000; no die area, but TPP >= 4800 decides 3A090.a
+    # 2,500 sparse -> 1,250 dense FP8 -> TPP 10,000; no die area, but TPP >= 4800 decides 3A090.a; sold in the US
+    # before 2026-01-15, so the January 2026 case-by-case review applies (91 FR 1684, condition (a))
     assert m.loc["my-b30a", "CN"] == "license"
 
 

@@ -4,7 +4,6 @@ transaction answer that cannot be read is never shown as if the permissive defau
 from __future__ import annotations
 
 import pytest
-
 from conftest import run_app
 
 

@@ -4,9 +4,9 @@ citation; the laws (a proposal never loosens what it extends; vectorised == scal
 
 import datetime as dt
 import json
-from dataclasses import replace
 import subprocess
 import sys
+from dataclasses import replace
 
 import pandas as pd
 import pytest

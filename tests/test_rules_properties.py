@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from sim import load_chips, parse_chips
 from sim.data.destinations import countries
-from sim.engine.metrics import compute_metrics
 from sim.engine.derived import resolve_derived
+from sim.engine.metrics import compute_metrics
 from sim.engine.reference import chip_record, decide
 from sim.engine.vectorised import Context, outcome_matrix, verdicts
 from sim.rules.conventions import MetricConventions

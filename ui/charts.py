@@ -15,7 +15,7 @@ import pandas as pd
 
 from sim.engine.reasons import METRIC_LABEL
 from sim.report.plots import OUTCOME_COLORS
-from sim.rules.scenario import rule_in_force
+from sim.rules.scenario import DATE_METRICS, rule_in_force
 
 from .words import OUTCOME_MEANING, fmt_number, outcome_key
 
@@ -63,7 +63,8 @@ def _other_text(leaf: dict, scenario) -> str | None:
     if "metric" in leaf:
         p = scenario.parameters[leaf["param"]]
         unit = " GB/s" if leaf["metric"].endswith("gbps") else ""
-        return f"{METRIC_LABEL.get(leaf['metric'], leaf['metric'])} {leaf['op']} {p.value:,.6g}{unit}"
+        value = p.text() if p.is_date else f"{p.value:,.6g}"
+        return f"{METRIC_LABEL.get(leaf['metric'], leaf['metric'])} {leaf['op']} {value}{unit}"
     if "dest_in" in leaf:
         return "to " + scenario.destination_sets.get(leaf["dest_in"], {}).get("label", leaf["dest_in"])
     if "hq_in" in leaf:
@@ -96,7 +97,9 @@ def regions(scenario, day, x: str, y: str) -> tuple[pd.DataFrame, list[str]]:
             continue
         for conj in found[(kind, rule["id"])]:
             on_axes = [leaf for leaf in conj if leaf.get("metric") in (x, y)]
-            off_plane = [leaf for leaf in conj if "metric" in leaf and leaf not in on_axes]
+            # a dated fact (US availability) is no axis of any plane: it is listed with what the region needs
+            off_plane = [leaf for leaf in conj if "metric" in leaf and leaf not in on_axes
+                         and leaf["metric"] not in DATE_METRICS]
             if not on_axes or (off_plane and kind != "class"):
                 continue  # a licensing rule that also reads another figure belongs on that figure's plane
             box = {x: [0.0, HUGE], y: [0.0, HUGE]}

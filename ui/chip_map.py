@@ -68,7 +68,12 @@ def render(state) -> None:
     numeric = countries()["numeric"]
     v["id"] = v["destination"].map(numeric)
     v["key"] = v["outcome"].map(outcome_key)
-    lookup = v[["id", "destination", "destination_name", "outcome", "key", "classification", "rule"]]
+    lookup = v[["id", "destination", "destination_name", "outcome", "key", "classification", "rule", "import"]]
+    closed = v[v["import"] != "open"]
+    if len(closed):  # the destination's own measures: beside the US outcome, never in its colour
+        st.markdown("**Import side** (the destination's own measures, not a US outcome): " + "; ".join(
+            f"{n} ({c}): **{w}**" for n, c, w in zip(closed["destination_name"], closed["destination"], closed["import"]))
+            + " — see the verdict below for the measures and their sources.")
     # the geometry goes in as a named dataset after Altair builds the spec: validating 125 kB of TopoJSON on
     # every rerun would cost half a second
     source = alt.Data(name="world", format=alt.DataFormat(feature="countries", type="topojson"))
@@ -78,10 +83,10 @@ def render(state) -> None:
                       legend=alt.Legend(title=f"Outcome for {chip}", orient="bottom", columns=3, labelLimit=400))
     tooltip = [alt.Tooltip("destination_name:N", title="Destination"), alt.Tooltip("destination:N", title="Code"),
                alt.Tooltip("outcome:N", title="Outcome"), alt.Tooltip("classification:N", title="Classification"),
-               alt.Tooltip("rule:N", title="Deciding rule")]
+               alt.Tooltip("rule:N", title="Deciding rule"), alt.Tooltip("import:N", title="Import side")]
     shapes = (alt.Chart(source).mark_geoshape()
               .transform_lookup(lookup="id", from_=alt.LookupData(lookup, "id", ["destination", "destination_name", "outcome",
-                                                                                 "key", "classification", "rule"]))
+                                                                                 "key", "classification", "rule", "import"]))
               .encode(color=color, tooltip=tooltip,
                       strokeWidth=alt.condition(alt.datum.destination == dest, alt.value(2.5), alt.value(0.3)),
                       stroke=alt.condition(alt.datum.destination == dest, alt.value("black"), alt.value("white")))
@@ -105,7 +110,9 @@ def render(state) -> None:
                + (f"Not on the map: {', '.join(f'{n} ({c})' for n, c in zip(unplaced['destination_name'], unplaced['destination']))}"
                   " — choose them in the table below." if len(unplaced) else ""))
     explanation_box(state, chip, dest)
-    table = v[["destination", "destination_name", "outcome", "classification", "exception", "review_policy", "rule"]] \
+    columns = ["destination", "destination_name", "outcome"] + (["import"] if len(closed) else []) + \
+        ["classification", "exception", "review_policy", "rule"]
+    table = v[columns] \
         .sort_values(["outcome", "destination"]).reset_index(drop=True)
     codes = list(table["destination"])
     st.markdown(outcome_legend() + " — select a row to choose that destination.", unsafe_allow_html=True)

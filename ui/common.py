@@ -10,6 +10,7 @@ import streamlit as st
 
 from sim.api import explain
 from sim.data.destinations import countries, groups_as_of
+from sim.engine.importer import MEASURE_SEPARATOR
 from sim.engine.vectorised import verdicts
 from sim.report.plots import OUTCOME_COLORS
 
@@ -62,6 +63,13 @@ def verdict_row(state, chip_id: str, dest: str):
     return verdicts(state.scenario, table, destinations=[dest], as_of=state.as_of, ctx=state.ctx).iloc[0]
 
 
+def import_summary(measures: str) -> str:
+    """The measures in force, each as its words and start date, without the sources the trace lists."""
+    live = [m for m in measures.split(MEASURE_SEPARATOR) if m and not m.startswith("superseded:")]
+    return "; ".join(m.split(" (from ")[0] + " (from " + m.split(" (from ")[1][:10] + ")" if " (from " in m else m
+                     for m in live)
+
+
 def explanation_box(state, chip_id: str, dest: str) -> None:
     v = verdict_row(state, chip_id, dest)
     color = OUTCOME_COLORS[v["outcome"]]
@@ -76,6 +84,9 @@ def explanation_box(state, chip_id: str, dest: str) -> None:
                 + (f"<br><small>Advisories (never change the outcome): {abbreviate(v['advisories'])}</small>"
                    if v.get("advisories") else "")
                 + (f"<br><b>⏱ {html.escape(v['warning'])}</b>" if v.get("warning") else "")
+                + (f"<br><small><b>Import side</b> ({dest}'s own measures, not part of the US verdict): "
+                   f"<b>{html.escape(v['import'])}</b> — {html.escape(import_summary(v['import_measures']))} "
+                   "(sources in the full trace)</small>" if v.get("import_measures") else "")
                 + "".join(f"<br><b>⚠ Assumed, not read from the link: {html.escape(n)}.</b>"
                           for n in st.session_state.get(view.UNREAD, [])) + "</div>",
                 unsafe_allow_html=True)

@@ -116,7 +116,12 @@ def render(state) -> None:
         area = c1.number_input("die_area_mm2 (0 = unknown)", min_value=0.0, value=0.0, key="f_area", format="%g")
         dram = c2.number_input("dram_bw_gbps (0 = unknown)", min_value=0.0, value=0.0, key="f_dram", format="%g")
         io_bw = c3.number_input("io_bw_gbps (0 = unknown)", min_value=0.0, value=0.0, key="f_io", format="%g")
-        datacenter = st.checkbox("Designed or marketed for datacenters", value=True, key="f_dc")
+        c1, c2 = st.columns([1, 2])
+        datacenter = c1.checkbox("Designed or marketed for datacenters", value=True, key="f_dc")
+        us_sale = c2.selectbox("Commercially available in the US (the January 2026 policy's condition (a))",
+                               ["unknown", "yes, since this date", "no"], key="f_us")
+        us_since = c2.date_input("Available in the US since", value=None, key="f_us_since",
+                                 help="Read only when the answer above is 'yes, since this date'")
         submitted = st.form_submit_button("Add chip")
     if submitted:
         row = {c.name: "" for c in COLUMNS}
@@ -127,6 +132,9 @@ def render(state) -> None:
                     "non_planar": "true" if area > 0 else "", "die_area_estimate": "true" if area > 0 else "",
                     "die_area_mm2": f"{area:g}" if area > 0 else "", "dram_bw_gbps": f"{dram:g}" if dram > 0 else "",
                     "io_bw_gbps": f"{io_bw:g}" if io_bw > 0 else ""})
+        if us_sale == "no" or (us_sale.startswith("yes") and us_since):
+            row.update(us_available="no" if us_sale == "no" else us_since.isoformat(),
+                       us_available_source="user input (hypothetical)")
         for col, v in figures.items():
             if v > 0:
                 row[col] = f"{v / 2 if sparse else v:g}"

@@ -13,11 +13,12 @@ import streamlit as st
 from sim.data.destinations import memberships
 from sim.data.schema import CONFIDENCE_GRADES, THROUGHPUT_BITS
 from sim.data.volumes import load_volumes, volume_provenance
+from sim.engine.derived import derived_text, resolve_derived
 from sim.engine.vectorised import Context
 from sim.report.flows_text import method_lines
 from sim.rules.conventions import DEFAULT_CONVENTIONS, MetricConventions
 from sim.rules.glossary import terms
-from sim.rules.scenario import preset_ids
+from sim.rules.importers import load_import_rules
 
 from . import periods
 from .loaders import bundled_chips, preset
@@ -72,6 +73,43 @@ def _dates(rule) -> str:
     return f"{f or '…'} to {t or '…'}" if f or t else ""
 
 
+def derived_section(state) -> None:
+    """Thresholds derived from the chip table, explained from the presets that use them and the table itself."""
+    users = [(pid, p) for pid in periods.grouped_presets() for p in preset(pid).parameters.values() if p.derived]
+    if not users:
+        return
+    st.subheader("Thresholds derived from the chip table")
+    for pid, p in users:
+        resolved = resolve_derived(preset(pid), state.table, state.as_of, force=True).parameters[p.name]
+        margin = p.derived.get("times_one_plus")
+        st.markdown(f"`{p.name}` ({pid}): the best {p.derived['metric'].upper()} among chips whose designer_country is "
+                    f"{p.derived['designer_country']} and whose volume_production date is on or before the evaluation "
+                    f"date (a ranged figure counts by its low end; a blank date never counts)"
+                    + (f", times (1 + `{margin}`)" if margin else "") + f". On {state.as_of}: {derived_text(resolved)}. "
+                    "It is recomputed whenever the table or the date changes; a sweep over the margin recomputes it per point.")
+    designer = state.table.get("designer_country", pd.Series("", index=state.table.index)).fillna("")
+    chinese = state.table[designer == users[0][1].derived["designer_country"]]
+    cols = [c for c in ("chip_id", "name", "volume_production", "volume_production_source") if c in chinese]
+    st.dataframe(chinese[cols].merge(state.metrics_table()[["chip_id", "tpp"]], on="chip_id")
+                 .sort_values("tpp", ascending=False), hide_index=True, width="stretch")
+
+
+def importer_section() -> None:
+    """The importer's side, listed from its own data file: what each measure says, from when, on whose word."""
+    rules = load_import_rules()
+    st.subheader("The importer's side")
+    st.markdown("A separate *import* answer beside the US outcome, never merged into it: the strongest measure in "
+                "force that no later one supersedes, in the order " + " < ".join(f"*{w}*" for w in rules.words)
+                + ". Hong Kong is its own customs territory: China's measures stop there. Advisories are listed and "
+                "never change the answer.")
+    st.dataframe(pd.DataFrame([{"country": m.country, "from": m.start, "import": m.word, "kind": m.kind,
+                                "applies to": ", ".join(m.chips) or (f"chips designed outside {m.designed_outside}"
+                                                                    if m.designed_outside else
+                                                                    f"chips designed in {m.designed_in}"),
+                                "measure": m.text, "source": m.citation, "evidence": m.evidence}
+                               for m in rules.measures]), hide_index=True, width="stretch")
+
+
 def render(state) -> None:
     st.header("Method")
     conv = DEFAULT_CONVENTIONS
@@ -102,26 +140,34 @@ def render(state) -> None:
                 "outside the model.")
 
     st.subheader("Presets and their rules")
+    st.markdown("Enacted rules (in force, or written and not enforced, or unpublished letters known from company "
+                "filings) and **proposals under debate** (bills, letters: not law) are both presets; a proposal is an "
+                "overlay on the rules it extends, and every verdict and export under it says *NOT LAW*.")
     rows = []
-    for pid in preset_ids():
+    for pid in periods.grouped_presets():
         s = preset(pid)
         start, end = periods.period(s)
-        rows.append({"preset": pid, "title": s.title, "status": periods.status_text(s), "period": f"{start} to {end or 'open'}",
+        rows.append({"preset": pid, "group": s.group, "title": s.title, "status": periods.status_text(s),
+                     "extends": s.extends or "", "period": f"{start} to {end or 'open'}",
                      "phases": "; ".join(periods.phase_label(p) for p in periods.phases(s)), "evidence": s.evidence,
                      "citation": s.citation})
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
-    for pid in preset_ids():
+    for pid in periods.grouped_presets():
         s = preset(pid)
         with st.expander(f"{pid}: rules and parameters"):
             if s.notes:
                 st.markdown(abbreviate(s.notes), unsafe_allow_html=True)
             st.dataframe(rules_table(s), hide_index=True, width="stretch")
-            st.dataframe(pd.DataFrame([{"parameter": p.name, "value": p.value, "unit": p.unit, "meaning": p.label,
+            st.dataframe(pd.DataFrame([{"parameter": p.name, "value": "derived" if p.derived else p.text(), "unit": p.unit,
+                                        "meaning": p.label,
                                         "stricter": p.stricter, "citation": p.citation} for p in s.parameters.values()]),
                          hide_index=True, width="stretch")
             layers = getattr(s, "layers", ())
             if layers:
                 st.caption("Shared rule layers merged into this preset: " + ", ".join(layers))
+
+    derived_section(state)
+    importer_section()
 
     st.subheader("Country groups over time")
     m = memberships()

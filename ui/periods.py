@@ -63,6 +63,12 @@ def status_text(scenario, today: dt.date | None = None) -> str:
     return f"{label}; {when}"
 
 
+def grouped_presets() -> list[str]:
+    """Preset ids as a rule picker lists them: enacted rules by date, then proposals, then what-ifs."""
+    order = {"enacted": 0, "proposed": 1, "what-if": 2}
+    return sorted(preset_ids(), key=lambda pid: (order[preset(pid).group], preset(pid).effective, pid))
+
+
 def option_label(pid: str) -> str:
     s = preset(pid)
     return f"{short_title(s)} — {status_text(s)}"

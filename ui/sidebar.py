@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import streamlit as st
 
 from sim.data.destinations import countries
+from sim.engine.derived import derived_text, resolve_derived
 from sim.engine.vectorised import Context
 from sim.errors import ChipsimError
 from sim.report.provenance import toml_header
 from sim.rules.glossary import linked_parameters
-from sim.rules.scenario import overlay_toml, preset_ids
+from sim.rules.scenario import EXPORTS, overlay_toml
 
 from . import periods, view
 from .exports import download
@@ -17,13 +20,22 @@ from .loaders import preset
 from .state import FIRST_DAY, IN_FORCE, LAST_DAY, SCREENS, AppState, chip_table, resolve
 from .words import abbreviate
 
-BADGE = {"in_force": "green", "not_enforced": "orange", "reported": "orange", "proposal": "blue", "hypothetical": "gray"}
+BADGE = {"in_force": "green", "not_enforced": "orange", "reported": "orange", "proposal": "blue", "proposed": "red",
+         "proposal_letter": "red", "hypothetical": "gray"}
+GROUP_PREFIX = {"enacted": "Enacted · ", "proposed": "PROPOSED, not law · ", "what-if": "What-if · "}
 
 
 def _label(pid: str) -> str:
     if pid == IN_FORCE:
         return "Rules in force on the date below"
-    return periods.option_label(pid)
+    return GROUP_PREFIX[preset(pid).group] + periods.option_label(pid)
+
+
+def _compare_with_base(base_id: str) -> None:
+    """One click: the Compare screen, from the rules a proposal extends to the proposal as chosen (with edits)."""
+    view.put("cmp_from", base_id)
+    view.put("cmp_to", "current")
+    st.session_state["screen"] = "Compare"
 
 
 def _base_and_day(choice: str):
@@ -75,6 +87,8 @@ def _phase_changed(starts: dict) -> None:
 
 def _param_changed(name: str, preset_value: float) -> None:
     value = st.session_state.get(f"param:{name}")
+    if isinstance(value, dt.date):  # a date parameter holds its day ordinal
+        value = float(value.toordinal())
     edits = dict(view.get("edits") or {})
     if value is None or value == preset_value:
         edits.pop(name, None)
@@ -92,9 +106,10 @@ def _move_both(names: tuple[str, ...], value: float) -> None:
 
 def _rules_and_date(sb):
     """Rules picker, the one date control, phases and the period warning; returns (base, day, phase label)."""
-    choice = sb.selectbox("Rules", [IN_FORCE] + preset_ids(), format_func=_label, key="scenario_choice",
-                          on_change=_rules_changed, help="Each preset with its period: when it took effect and what "
-                          "replaced it. 'Rules in force on the date below' follows the date.")
+    choice = sb.selectbox("Rules", [IN_FORCE] + periods.grouped_presets(), format_func=_label, key="scenario_choice",
+                          on_change=_rules_changed, help="Enacted rules first (each with its period: when it took "
+                          "effect and what replaced it), then proposals under debate (bills, letters: not law). "
+                          "'Rules in force on the date below' follows the date.")
     view.put("choice", choice)
     base, day = _base_and_day(choice)
     st.session_state["as_of"] = day
@@ -118,6 +133,9 @@ def _rules_and_date(sb):
                 unsafe_allow_html=True)
     if warning:
         sb.warning(warning, icon="⏱")
+    if base.group == "proposed" and base.extends:
+        sb.button(f"Compare with the rules it extends ({base.extends})", key="cmp_bill", on_click=_compare_with_base,
+                  args=(base.extends,), help="Opens Compare: every pair this proposal would change, and why")
     return choice, base, day, phase
 
 
@@ -158,6 +176,18 @@ def _parameters(sb, base) -> dict:
     with sb.expander(f"Parameters ({len(base.parameters)})", expanded=False):
         for name, p in base.parameters.items():
             key = f"param:{name}"
+            if p.derived is not None:  # computed from the chip table: shown, not edited
+                st.caption(f"**{name}** ({p.unit}): derived from the chip table — {p.label}")
+                continue
+            if p.is_date:
+                st.session_state[key] = dt.date.fromordinal(int(edits.get(name, p.value)))
+                st.date_input(f"{name} (date)", key=key, on_change=_param_changed, args=(name, p.value),
+                              min_value=dt.date.fromordinal(int(p.sane_range[0])),
+                              max_value=dt.date.fromordinal(int(p.sane_range[1])),
+                              help=f"{p.label}. {p.citation}. Preset value {p.text()}.")
+                if name in edits:
+                    st.caption(f"✎ edited — preset value {p.text()}")
+                continue
             st.session_state[key] = float(edits.get(name, p.value))
             lo, hi = p.sane_range
             st.number_input(f"{name} ({p.unit})", key=key, format="%g", on_change=_param_changed, args=(name, p.value),
@@ -176,14 +206,15 @@ def _parameters(sb, base) -> dict:
     return edits
 
 
-SHIPMENTS = {"us": "Export from the US", "reexport": "Re-export (from abroad)", "transfer": "In-country transfer"}
+SHIPMENTS = {"us": "Export from the US", "reexport": "Re-export (from abroad)", "transfer": "In-country transfer",
+             "remote_access": "Remote access (cloud) by a party there"}
 ENTITY_LIST = {"none": "No listed party", "listed": "On the Entity List (any entry)",
                "fn1": "Entity List, footnote 1 (Huawei and affiliates)",
                "fn3": "Entity List, footnote 3 (Russian/Belarusian military end users)",
                "fn4": "Entity List, footnote 4 (advanced computing)"}
 
 
-def _transaction(sb) -> Context:
+def _transaction(sb, base) -> Context:
     """Who buys, how it ships, and what screening found; screening defaults to 'nobody listed'."""
     codes = list(countries().index)
     screened = (view.get("entity_list") != "none" or view.get("meu") or view.get("mieu") or view.get("aff")
@@ -197,8 +228,11 @@ def _transaction(sb) -> Context:
                           format_func=lambda c: c if c.startswith("(") else f"{c} — {countries().at[c, 'name']}")
         if st.session_state.pop("reexport", False):  # older links: reexport=1
             view.put("shipment", "reexport")
-        shipment = view.bound(st.radio, "Shipment", list(SHIPMENTS), "shipment_pick", "shipment",
-                              format_func=SHIPMENTS.get)
+        kinds = [k for k in SHIPMENTS if k in EXPORTS or k in base.transactions]
+        if view.get("shipment") not in kinds and view.get("shipment") in SHIPMENTS:
+            st.warning(f"{SHIPMENTS[view.get('shipment')]} is not a transaction {base.id} regulates (only a scenario "
+                       "that adopts the Remote Access Security Act does): evaluating an export from the US instead.")
+        shipment = view.bound(st.radio, "Shipment", kinds, "shipment_pick", "shipment", format_func=SHIPMENTS.get)
         st.session_state.setdefault("quantity", 1.0)
         quantity = st.number_input("Quantity (units)", min_value=1.0, step=1.0, key="quantity", format="%g",
                                    on_change=view.answered)
@@ -221,8 +255,13 @@ def render() -> AppState:
     choice, base, day, phase = _rules_and_date(sb)
     edits = _parameters(sb, base)
     scenario = base.with_values(edits) if edits else base
+    if scenario.has_derived:  # a threshold derived from the chip table on this day (China's best chip)
+        scenario = resolve_derived(scenario, chip_table(), day, force=True)
+        for p in scenario.parameters.values():
+            if p.derived is not None:
+                sb.info(f"**{p.name}** (derived): {derived_text(p)}.", icon="🧮")
 
-    ctx = _transaction(sb)
+    ctx = _transaction(sb, base)
     state = AppState(scenario=scenario, as_of=day, ctx=ctx, table=chip_table(), screen=screen, choice=choice, phase=phase)
     if edits:
         prov = state.provenance()

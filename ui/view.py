@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from sim.engine.vectorised import ENTITY_LIST
-from sim.rules.scenario import EXPORTS
+from sim.rules.scenario import TRANSACTIONS
 
 PREFIX = "v."
 
@@ -58,7 +58,7 @@ FIELDS: dict[str, Field] = {
     "fl_view": Field("flows", "str", "History"),
     "fw_chip": Field("fwchip", "str", "nvidia-h200-sxm"),
     # the transaction: what kind of shipment, and what screening the parties found
-    "shipment": Field("ship", "str", "us", choices=EXPORTS, transaction=True),
+    "shipment": Field("ship", "str", "us", choices=TRANSACTIONS, transaction=True),
     "entity_list": Field("el", "str", "none", choices=ENTITY_LIST, transaction=True),
     "meu": Field("meu", "bool", False, transaction=True),
     "mieu": Field("mieu", "bool", False, transaction=True),

@@ -75,8 +75,9 @@ def headline(v, scenario) -> str:
         lead = f"No license needed: License Exception {v['exception']} applies" if v["exception"] else "License exception applies"
     elif outcome == "license":
         lead = "License required" + (f" ({v['review_policy']})" if v["review_policy"] else "")
-    elif outcome == "denied":
-        lead = "License required, presumption of denial"
+    elif outcome == "denied":  # the rule's own words where it has them (a bill: "every application denied")
+        policy = v.get("review_policy") or "presumption of denial"
+        lead = "License required, " + policy if not policy.lower().startswith("license") else policy[0].upper() + policy[1:]
     else:
         return f"Cannot tell — {v['reason']}"
     note = rule_note(scenario, v["rule"])

@@ -25,6 +25,7 @@ import pandas as pd
 from ..api import TIMELINE_START, change_dates, resolve_scenario
 from ..data.chips import load_chips
 from ..data.volumes import load_prices, volume_provenance
+from ..engine.derived import resolve_derived
 from ..engine.metrics import compute_metrics
 from ..engine.vectorised import Context, verdicts
 from ..errors import ChipsimError, unknown_name
@@ -170,6 +171,7 @@ def _lookup_one(group, regime, hq, quantity, scenario, as_of, table, metrics, ct
     sel = table["chip_id"].isin(chips).to_numpy()
     caps = {r: cap for cap in scenario.caps for r in cap["on_rules"]}
     context = replace(ctx, hq=hq or None, quantity=ctx.quantity if quantity is None else quantity)
+    scenario = resolve_derived(scenario, table, scenario.as_of(as_of), metrics)  # from the whole table, not `sel`
     v = verdicts(scenario, table[sel].reset_index(drop=True), destinations=dests, as_of=as_of, ctx=context, conv=conv,
                  metrics=metrics[sel].reset_index(drop=True))
     cap = v["rule"].map(lambda r: caps.get(r, {}))

@@ -20,6 +20,7 @@ import pandas as pd
 from ..api import resolve_scenario, select_chips
 from ..data import destinations as dest_mod
 from ..data.chips import load_chips
+from ..engine.derived import resolve_derived
 from ..engine.metrics import compute_metrics
 from ..engine.vectorised import (
     INDET_SEVERITY,
@@ -35,7 +36,6 @@ from ..engine.vectorised import (
 from ..errors import ChipsimError, unknown_name
 from ..rules.conventions import DEFAULT_CONVENTIONS, MetricConventions
 from ..rules.predicates import HI, leaves
-from ..engine.derived import resolve_derived
 from ..rules.scenario import Scenario
 
 OUTCOME_ORDER = ("allowed", "exception", "license", "denied", "indeterminate")

@@ -14,6 +14,9 @@ from ..rules.importers import ImportRules, load_import_rules
 from ..rules.predicates import names_match
 
 
+MEASURE_SEPARATOR = " | "  # between measures in the text (their citations hold semicolons of their own)
+
+
 def _chip_mask(measure, chips: pd.DataFrame) -> np.ndarray:
     def text(col):
         return chips[col].fillna("").astype(str).str.strip().to_numpy() if col in chips else np.full(len(chips), "")
@@ -55,5 +58,5 @@ def import_answers(chips: pd.DataFrame, codes, day: dt.date, rules: ImportRules 
             shown = "superseded: " + shown
         elif m.kind == "measure":
             best = np.where(hit, np.maximum(best, rank[m.word]), best)
-        notes[hit] = np.where(notes[hit] == "", shown, notes[hit] + "; " + shown)
+        notes[hit] = np.where(notes[hit] == "", shown, notes[hit] + MEASURE_SEPARATOR + shown)
     return np.asarray(rules.words, dtype=object)[best], notes

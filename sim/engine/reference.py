@@ -14,10 +14,9 @@ import numpy as np
 import pandas as pd
 
 from ..data.chips import day_ordinals
-from ..data.destinations import ear_country, set_members
+from ..data.destinations import ear_country, parse_date, set_members
 from ..rules.conventions import DEFAULT_CONVENTIONS
 from ..rules.predicates import HI, eccn_match, leaves, names_match, split_points
-from ..data.destinations import parse_date
 from ..rules.scenario import NOT_AN_EXPORT, NOT_CONTROLLED, SEVERITY, Scenario, rule_in_force, transaction_as_export
 
 INDETERMINATE = "indeterminate"

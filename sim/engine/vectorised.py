@@ -18,10 +18,10 @@ import numpy as np
 import pandas as pd
 
 from ..data import destinations as dest_mod
+from ..data.chips import day_ordinals
 from ..errors import ChipsimError
 from ..rules.conventions import DEFAULT_CONVENTIONS, MetricConventions
 from ..rules.predicates import HI, Facts, evaluate, leaves, split_points, uses
-from ..data.chips import day_ordinals
 from ..rules.scenario import (
     NOT_AN_EXPORT,
     NOT_CONTROLLED,

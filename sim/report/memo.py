@@ -20,6 +20,7 @@ from ..api import resolve_scenario, select_chips
 from ..data import destinations as dest_mod
 from ..data.chips import load_chips
 from ..data.schema import COLUMNS
+from ..engine.derived import resolve_derived
 from ..engine.metrics import compute_metrics
 from ..engine.reasons import METRIC_LABEL
 from ..engine.reference import chip_record, holds, possible_classes
@@ -122,6 +123,7 @@ def determination(chip_id: str, destination: str, scenario=None, *, as_of=None, 
     day = s.as_of(as_of)
     dest = dest_mod.resolve_destinations([destination])[0]
     full = load_chips() if table is None else table
+    s = resolve_derived(s, full, day, compute_metrics(full, conv) if s.has_derived else None, force=True)
     row = select_chips(full, [chip_id])
     chip = row.iloc[0]
     m = compute_metrics(row, conv).iloc[0]
