@@ -14,7 +14,7 @@ from .data import destinations as dest_mod
 from .data.chips import load_chips
 from .engine.derived import derived_text, resolve_derived
 from .engine.metrics import compute_metrics
-from .engine.reasons import range_text
+from .engine.reasons import caught_by_labels, range_text
 from .engine.reference import chip_record, holds, possible_classes
 from .engine.vectorised import Context, compile_scenario, verdicts
 from .errors import unknown_name
@@ -66,8 +66,7 @@ def diff(from_scenario, to_scenario, *, chips=None, destinations=None, as_of_fro
     merged = a[keep].merge(b[keep], on=["chip_id", "destination", "destination_name"], suffixes=("_from", "_to"))
     changed = merged[merged["outcome_from"] != merged["outcome_to"]].reset_index(drop=True)
     # the alternatives of the deciding rule that hold (a bill's prongs), as the reason lists them
-    caught = changed["reason_to"].str.partition("; caught by ")[2]
-    changed["caught_by_to"] = caught.map(lambda t: " + ".join(p.split(":")[0] for p in t.split("; ")) if t else "")
+    changed["caught_by_to"] = changed["reason_to"].map(caught_by_labels)
     counts = (changed.groupby(["outcome_from", "outcome_to"]).size().rename("pairs").reset_index()
               .sort_values("pairs", ascending=False, kind="stable").reset_index(drop=True))
     return changed, counts

@@ -260,3 +260,18 @@ def test_charts_offer_no_export_without_provenance(server, page):
     toolbar_png = page.get_by_role("button", name="Download as PNG")
     assert all(not toolbar_png.nth(i).is_visible() for i in range(toolbar_png.count()))
     assert page.get_by_role("button", name="PNG", exact=True).count() >= 1  # the app's export, with provenance, stays
+
+
+def test_a_bill_is_marked_not_law_and_one_click_compares_it_with_todays_rules(server, page):
+    """SAFE Chips Act in a real browser: the verdict names the bill's prongs and says NOT LAW; the import side
+    shows beside it; the sidebar button opens Compare with the rules the bill extends."""
+    page.set_viewport_size({"width": 1440, "height": 900})
+    text = verdict_in_browser(page, server + "/?scenario=safe-chips-s3374&chip=nvidia-h200-sxm&dest=CN",
+                              "(nvidia-h200-sxm) → China (CN)", "S.3374", "app-bill-verdict.png")
+    assert "DENIED" in text
+    card = page.locator("div[style*='border-left']", has_text="NOT LAW").first
+    assert "caught by" in card.inner_text() and "Import side" in card.inner_text()
+    page.get_by_role("button", name="Compare with the rules it extends (us-2026-01)").click()
+    page.get_by_text(re.compile(r"chip–destination pairs change outcome")).wait_for(timeout=60_000)
+    page.wait_for_timeout(1000)
+    page.screenshot(path=str(ARTIFACTS / "app-bill-compare.png"))

@@ -237,3 +237,40 @@ def test_the_import_column_never_touches_the_us_outcome_and_stops_at_hong_kong()
     assert (v.loc[v["destination"] == "HK", "import"] == "open").all()
     my = v[(v["destination"] == "MY") & (v["chip_id"] == "nvidia-h200-sxm")].iloc[0]
     assert my["import"] == "open" and "Strategic Trade Permit" in my["import_measures"]
+
+
+# ---------------------------------------------------------------------------------------------
+# the app (AppTest): the picker groups, one click compares a bill with today's rules, the import side shows
+
+def test_the_rule_picker_lists_enacted_rules_then_proposals_marked_not_law():
+    from conftest import run_app
+
+    at = run_app()
+    options = at.sidebar.selectbox(key="scenario_choice").options
+    groups = [o.split(" · ")[0] for o in options[1:]]
+    assert groups == sorted(groups, key=lambda g: g.startswith("PROPOSED"))  # enacted first, then proposals
+    assert sum(g == "PROPOSED, not law" for g in groups) == len(PROPOSALS)
+
+
+def test_one_click_compares_the_bill_with_the_rules_it_extends_and_shows_what_the_diff_shows():
+    from conftest import run_app
+
+    at = run_app(scenario=SAFE, chip="nvidia-h200-sxm", dest="CN")
+    at.sidebar.button(key="cmp_bill").click().run()
+    assert at.sidebar.radio(key="screen").value == "Compare" and not at.exception
+    at.selectbox(key="cmp_dests").set_value("One country (choose it on the right)").run()
+    table = next(d.value for d in at.dataframe if "why looser" in d.value.columns)
+    changed, _ = diff("us-2026-01", SAFE, destinations=["CN"])
+    assert set(table["chip_id"]) == set(changed["chip_id"])
+    prongs = dict(zip(changed["chip_id"], changed["caught_by_to"]))
+    assert all(prongs[c] == p for c, p in zip(table["chip_id"], table["caught by (to)"]))  # the same prongs
+
+
+def test_the_matrix_and_the_card_show_the_import_side_when_it_is_not_open():
+    from conftest import run_app
+
+    at = run_app(scenario="us-2026-01", chip="nvidia-h200-sxm", dest="CN", as_of="2026-01-20")
+    table = at.dataframe[0].value
+    assert table.loc["nvidia-h200-sxm", "import into CN"] == "blocked"
+    card = next(m.value for m in at.markdown if "→" in m.value and "<b>" in m.value)
+    assert "Import side" in card and "<b>blocked</b>" in card and "LICENSE" in card

@@ -8,6 +8,7 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
+from sim.engine.reasons import caught_by_labels
 from sim.engine.vectorised import verdicts
 from sim.report.provenance import csv_bytes, verdict_table
 from sim.rules.scenario import SEVERITY, preset_ids
@@ -50,6 +51,7 @@ def changes(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
     m["what changed"] = ["outcome" if o else "classification" if c else "rule only" if r else ""
                          for o, c, r in zip(outcome, cls, rule)]
     m["why looser"] = looser_reasons(m)
+    m["caught by (to)"] = m["reason (to)"].map(caught_by_labels)  # a bill's prongs that hold, where it has them
     return m[outcome | cls | rule].reset_index(drop=True)
 
 
@@ -123,9 +125,9 @@ def render(state) -> None:
                    "see the column 'why looser'.")
     shown = changed.copy()
     shown.insert(0, "chip", shown["chip_id"].map(names))
-    order = ["chip", "chip_id", "destination", "what changed", "outcome (from)", "outcome (to)", "why looser",
-             "classification (from)",
-             "classification (to)", "rule (from)", "rule (to)", "reason (from)", "reason (to)"]
+    order = ["chip", "chip_id", "destination", "what changed", "outcome (from)", "outcome (to)", "why looser"] + \
+        (["caught by (to)"] if shown["caught by (to)"].ne("").any() else []) + \
+        ["classification (from)", "classification (to)", "rule (from)", "rule (to)", "reason (from)", "reason (to)"]
     st.subheader("Every changed pair")
     st.caption("Select a row to choose that chip and destination, then open its Timeline.")
     event = st.dataframe(style_outcomes(shown[order]), hide_index=True, key="cmp_table", on_select="rerun",

@@ -86,4 +86,4 @@ def derived_text(p) -> str:
                 f"{p.resolved_on}: no relative limit applies")
     return (f"{p.value:,.0f} {p.unit} = the best {metric} among chips designed in {p.derived['designer_country']} and in "
             f"volume production on {p.resolved_on} ({p.basis:,.0f}, {p.basis_chip}, in volume production since "
-            f"{p.basis_since})" + (f" x (1 + {margin})" if margin else ""))
+            f"{p.basis_since})" + (f" x (1 + {margin} = {p.value / p.basis - 1:g})" if margin and p.basis else ""))

@@ -13,7 +13,6 @@ import pandas as pd
 from ..rules.importers import ImportRules, load_import_rules
 from ..rules.predicates import names_match
 
-
 MEASURE_SEPARATOR = " | "  # between measures in the text (their citations hold semicolons of their own)
 
 

@@ -182,6 +182,15 @@ def prongs_text(rule: dict, chip_vals: dict, scenario: Scenario, classes: list[s
     return "; ".join(out)
 
 
+CAUGHT_BY = "; caught by "
+
+
+def caught_by_labels(reason: str) -> str:
+    """The prongs a reason lists as holding, by label only ("3A090/4A090 class + TPP + DRAM"), for tables."""
+    listed = reason.partition(CAUGHT_BY)[2]
+    return " + ".join(p.split(":")[0] for p in listed.split("; ")) if listed else ""
+
+
 def verdict_text(comp, d: int, bits: int, chip_vals: dict):
     """(outcome, review policy, exception, rule id, citation, reason, conditions) for one decision row."""
     s = comp.scenario
@@ -211,6 +220,6 @@ def verdict_text(comp, d: int, bits: int, chip_vals: dict):
     metric_bits = [] if rule.get("prongs") else explain_leaves(rule["when"], chip_vals, s, True)
     reason = why_class + ("; " + note if note else "") + ("; " + " and ".join(metric_bits) if metric_bits else "")
     caught = prongs_text(rule, chip_vals, s, names)
-    reason += f"; caught by {caught}" if caught else ""
+    reason += CAUGHT_BY + caught if caught else ""
     return (rule["outcome"], rule.get("review_policy", ""), rule.get("exception", ""), rule["id"], rule["citation"],
             reason, conds)
