@@ -108,10 +108,12 @@ def cmd_scenarios(args) -> int:
 
     from .rules.scenario import all_presets, superseded_by
 
-    rows = [{"id": s.id, "effective": s.effective.isoformat(), "status": s.status_label, "extends": s.extends or "",
+    order = {"enacted": 0, "proposed": 1, "what-if": 2}  # enacted rules by date, then the proposals under debate
+    rows = [{"id": s.id, "group": s.group, "effective": s.effective.isoformat(), "status": s.status_label,
+             "extends": s.extends or "",
              "enforced_series": s.series == "us-enforced", "superseded": getattr(superseded_by(s), "effective", ""),
              "phases": "; ".join(f"{p.id} from {p.start}" for p in s.phases), "title": s.title, "citation": s.citation}
-            for s in all_presets()]
+            for s in sorted(all_presets(), key=lambda s: (order[s.group], s.effective))]
     write_frame(pd.DataFrame(rows), args.format, args.out)
     return 0
 
@@ -127,7 +129,8 @@ def cmd_scenario_show(args) -> int:
               f"  {s.citation}\n" + (f"  {s.notes}\n" if s.notes else "")
               + "".join(f"  phase {p.id} (--phase {p.id}): from {p.start} — {p.label}\n" for p in s.phases)
               + (f"  layers: {', '.join(s.layers)}\n" if s.layers else ""))
-    rows = [{"parameter": p.name, "value": p.value, "unit": p.unit, "stricter": p.stricter, "effective": p.effective,
+    rows = [{"parameter": p.name, "value": "derived" if p.derived else p.text(), "unit": p.unit, "stricter": p.stricter,
+             "effective": p.effective,
              "evidence": p.evidence, "label": p.label, "citation": p.citation} for p in s.parameters.values()]
     write_frame(pd.DataFrame(rows), args.format, args.out)
     return 0

@@ -305,12 +305,14 @@ def test_h800_pcie_dram_bound_follows_from_gh100_stacks_and_the_hbm3_standard(ta
     assert r.dram_bw_gbps_high == pytest.approx(stacks * per_stack)
 
 
-def test_h800_pcie_to_china_is_case_by_case_under_the_january_2026_rule():
-    # TPP 12,104 (datasheet FP8 3,026 sparse / 2 x 8) < 21,000 and DRAM <= 4,915 < 6,500 GB/s: 91 FR 1684
+def test_h800_pcie_is_under_the_january_2026_lines_but_was_never_sold_in_the_us():
+    # TPP 12,104 (datasheet FP8 3,026 sparse / 2 x 8) < 21,000 and DRAM <= 4,915 < 6,500 GB/s, but the case-by-case
+    # review needs the chip commercially available in the US on 2026-01-15 (91 FR 1684, condition (a)): the
+    # China-market H800 never was, so the presumption of denial stays
     from sim.api import evaluate
     v = evaluate("us-2026-01", chips=["nvidia-h800-pcie"], destinations=["CN"]).iloc[0]
-    assert (v["outcome"], v["rule"]) == ("license", "rlp-2026-case-by-case")
-    assert "DRAM ≤ 4,915 GB/s < 6,500 GB/s" in v["reason"]
+    assert (v["outcome"], v["rule"]) == ("denied", "rlp-2026-not-us-available")
+    assert "DRAM ≤ 4,915 GB/s < 6,500 GB/s" in v["reason"] and "never (not sold there)" in v["reason"]
 
 
 # --- issue "a determination a compliance officer can file" (2026-12-04) ------------------------------

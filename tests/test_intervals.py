@@ -59,7 +59,8 @@ def test_a_threshold_inside_the_range_is_indeterminate_and_says_so():
 
 def test_an_open_class_names_the_missing_die_area_and_what_depends_on_it():
     # TPP 3,040 with no die area: 3A090.b.1 needs PD >= 1.6, so the class is open; nothing else is
-    t = chip(fp16_bf16_tflops=190, dram_bw_gbps=820, io_bw_gbps=384)
+    t = chip(fp16_bf16_tflops=190, dram_bw_gbps=820, io_bw_gbps=384, us_available="2024-01",
+             us_available_source="test row: sold in the US, so the class is all that is open")
     v = evaluate("us-2026-01", table=t, destinations=["CN"]).iloc[0]
     assert v["outcome"] == "indeterminate"
     assert "PD unknown (no applicable die area in the table)" in v["reason"]
@@ -123,7 +124,8 @@ def test_vectorised_and_scalar_agree_on_ranges(preset, table):
 
 def test_monte_carlo_draws_the_table_ranges_by_default():
     # TPP 16,000-26,000 across the 21,000 case-by-case line: China outcomes split about half/half
-    t = chip(fp8_tflops_low=2000, fp8_tflops_high=3250, die_area_mm2=800)
+    t = chip(fp8_tflops_low=2000, fp8_tflops_high=3250, die_area_mm2=800, us_available="2024-01",
+             us_available_source="test row: sold in the US (91 FR 1684 condition (a) holds)")
     r = monte_carlo("us-2026-01", n=4000, seed=3, table=t, destinations=["CN"]).iloc[0]
     expected_license = (21000 / 8 - 2000) / (3250 - 2000)
     assert r["p_license"] == pytest.approx(expected_license, abs=0.03)

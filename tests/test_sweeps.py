@@ -164,9 +164,9 @@ def test_monte_carlo_zero_width_equals_deterministic():
 
 
 def test_monte_carlo_is_seeded_and_spans_outcomes():
-    # FP4 drawn across the 21,000-TPP case-by-case line (wider than the table's own B30A range)
-    kw = dict(n=400, chip_ranges={"nvidia-b30a": {"fp4_tflops": (3000, 7500), "dram_bw_gbps": (3000, 8000)}},
-              chips=["nvidia-b30a"], destinations=["CN"])
+    # FP8 drawn across the 21,000-TPP case-by-case line: TPP 8,000-28,000 for a chip sold in the US (H100 SXM)
+    kw = dict(n=400, chip_ranges={"nvidia-h100-sxm": {"fp8_tflops": (1000, 3500), "dram_bw_gbps": (3000, 8000)}},
+              chips=["nvidia-h100-sxm"], destinations=["CN"])
     a, b = monte_carlo("us-2026-01", seed=1, **kw), monte_carlo("us-2026-01", seed=1, **kw)
     pd.testing.assert_frame_equal(a, b)
     probs = a[[c for c in a.columns if c.startswith("p_")]].iloc[0].astype(float)

@@ -76,8 +76,9 @@ def headline(v, scenario) -> str:
     elif outcome == "license":
         lead = "License required" + (f" ({v['review_policy']})" if v["review_policy"] else "")
     elif outcome == "denied":  # the rule's own words where it has them (a bill: "every application denied")
-        policy = v.get("review_policy") or "presumption of denial"
-        lead = "License required, " + policy if not policy.lower().startswith("license") else policy[0].upper() + policy[1:]
+        policy = v.get("review_policy") or ""
+        lead = (policy[0].upper() + policy[1:] if policy.lower().startswith("license required")
+                else "License required, presumption of denial")
     else:
         return f"Cannot tell — {v['reason']}"
     note = rule_note(scenario, v["rule"])

@@ -148,7 +148,8 @@ def determination(chip_id: str, destination: str, scenario=None, *, as_of=None, 
         "rules": _rules(s, comp, vals, pair, classes, day),
         "exceptions": _exceptions(s, comp, vals, pair, classes),
         "outcome": {k: str(v[k]) for k in ("outcome", "classification", "review_policy", "exception", "rule", "citation",
-                                           "reason", "conditions", "advisories", "warning")},
+                                           "reason", "conditions", "advisories", "warning", "scenario_status",
+                                           "import", "import_measures")},
         "scenario": {"id": s.id, "title": s.title, "status": STATUSES.get(s.status, s.status), "effective": str(s.effective),
                      "citation": s.citation, "evaluated_on": str(day),
                      "edits": {k: s.parameters[k].value for k in sorted(s.edits)},
@@ -327,6 +328,8 @@ def _sections(record: dict) -> list[tuple[str, list]]:
     head += [f"Conditions: {o['conditions']}"] if o["conditions"] else []
     head += [f"Advisories: {o['advisories']}"] if o["advisories"] else []
     head += [f"**Warning:** {o['warning']}"] if o["warning"] else []
+    head += ([f"Import side (the destination's own measures; not part of this US determination): {o['import']} — "
+              f"{o['import_measures']}"] if o.get("import_measures") else [])
     status = f"{sc['id']} — {sc['title']} (status: {sc['status']}" + ("; a proposal, not law" if sc["proposal"] else "") + ")"
     sections = [
         ("Determination", head),
