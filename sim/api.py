@@ -135,7 +135,7 @@ def explain(chip_id: str, destination: str, scenario=None, *, as_of=None, overri
     lines = [f"{chip['vendor']} {chip['name']} ({chip_id}) -> {dest_mod.country_name(dest)} ({dest})",
              f"scenario {s.id}: {s.title}", f"  status {s.status_label}; evaluated as of {day}; {s.citation}"]
     if s.edits:
-        lines.append("  edited parameters: " + ", ".join(f"{k}={v:g}" for k, v in s.edits.items()))
+        lines.append("  edited parameters: " + ", ".join(f"{k}={s.parameters[k].text(v)}" for k, v in s.edits.items()))
     prec = m["tpp_precision"]
     lines += ["", "metrics (3A090 Technical Notes 1-4):",
               f"  TPP = {_fmt_num(m['tpp'])}" + (f" = {chip[prec]:g} dense {prec.split('_')[0].upper()} x {m['tpp_bits']:g} bits"

@@ -137,21 +137,28 @@ def cmd_scenario_show(args) -> int:
 
 
 def cmd_evaluate(args) -> int:
+    from .engine.derived import resolve_derived
+    from .engine.metrics import compute_metrics
     from .engine.vectorised import verdicts
 
     s, as_of = scenario_from(args)
     from .api import select_chips
 
-    table = select_chips(table_from(args), args.chip)
+    full = table_from(args)
+    conv = conventions_from(args)
+    # a threshold derived from the table (China's best chip) reads the whole table, not the chips asked for
+    s = resolve_derived(s, full, s.as_of(as_of), compute_metrics(full, conv) if s.has_derived else None, force=True)
+    table = select_chips(full, args.chip)
     ctx = context_from(args)
-    out = verdicts(s, table, destinations=args.dest, as_of=as_of, ctx=ctx, conv=conventions_from(args))
+    out = verdicts(s, table, destinations=args.dest, as_of=as_of, ctx=ctx, conv=conv)
     # the edits travel with every row, as the app's downloads carry them
     out.insert(out.columns.get_loc("scenario") + 1, "scenario_edits",
-               "; ".join(f"{k}={v:g} (preset {s.parameters[k].preset_value:g})" for k, v in sorted(s.edits.items())))
+               "; ".join(f"{k}={s.parameters[k].text(v)} (preset {s.parameters[k].text(s.parameters[k].preset_value)})"
+                         for k, v in sorted(s.edits.items())))
     out.insert(out.columns.get_loc("scenario_edits") + 1, "transaction", transaction_text(ctx))
     if args.format == "table" and not args.out:
         out = out[["chip_id", "destination", "classification", "outcome", "exception", "review_policy", "rule", "citation",
-                   "reason"]]
+                   "reason"] + (["import"] if out["import"].ne("open").any() else [])]
     write_frame(out, args.format, args.out)
     return 0
 

@@ -426,7 +426,7 @@ def run_flows(volumes: pd.DataFrame, scenario=None, *, owner=None, options: Flow
 
 
 def scenario_label(s: Scenario) -> str:
-    edits = ", ".join(f"{k}={v:g}" for k, v in sorted(s.edits.items()))
+    edits = ", ".join(f"{k}={s.parameters[k].text(v)}" for k, v in sorted(s.edits.items()))
     return s.id + (f" with {edits}" if edits else "")
 
 

@@ -152,7 +152,8 @@ def determination(chip_id: str, destination: str, scenario=None, *, as_of=None, 
                                            "import", "import_measures")},
         "scenario": {"id": s.id, "title": s.title, "status": STATUSES.get(s.status, s.status), "effective": str(s.effective),
                      "citation": s.citation, "evaluated_on": str(day),
-                     "edits": {k: s.parameters[k].value for k in sorted(s.edits)},
+                     "edits": {k: s.parameters[k].text() if s.parameters[k].is_date else s.parameters[k].value
+                               for k in sorted(s.edits)},
                      "proposal": s.status not in ("in_force", "not_enforced")},
         "signoff": {"preparer": preparer, "reviewer": reviewer},
         "retention": RETENTION, "disclaimer": NOT_ADVICE,
@@ -310,7 +311,7 @@ def _provenance(s, table, chip_id, dest, ctx, conv, day) -> dict:
                         sort_keys=True).encode()
     return {**parts, "record_sha256": _sha(inputs),
             "reproduce": f"chipsim memo {chip_id} --dest {dest} --scenario {s.id} --as-of {day}"
-                         + "".join(f" --set {k}={v:g}" for k, v in sorted(s.edits.items()))}
+                         + "".join(f" --set {k}={s.parameters[k].text(v)}" for k, v in sorted(s.edits.items()))}
 
 
 # ------------------------------------------------------------------------------------------------ rendering
@@ -334,7 +335,8 @@ def _sections(record: dict) -> list[tuple[str, list]]:
     sections = [
         ("Determination", head),
         ("Rules evaluated", [status, f"Evaluated on {sc['evaluated_on']}; effective {sc['effective']}; {sc['citation']}",
-                             "Edited parameters: " + (", ".join(f"{k} = {v:g}" for k, v in sc["edits"].items()) or "none")]),
+                             "Edited parameters: " + (", ".join(f"{k} = {v:g}" if isinstance(v, float) else f"{k} = {v}"
+                                                       for k, v in sc["edits"].items()) or "none")]),
         ("Item", [[{"field": k, "value": v} for k, v in record["item"].items()]]),
         ("Transaction", [[{"field": k, "value": str(v)} for k, v in record["transaction"].items()]]),
         ("Screening", record["screening"]),

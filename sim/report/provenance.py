@@ -102,6 +102,7 @@ class Provenance:
     title: str
     as_of: dt.date
     edits: tuple[tuple[str, float, float], ...] = ()  # (parameter, value used, preset value)
+    dates: frozenset = frozenset()  # edited parameters whose values are days (written as YYYY-MM-DD)
     phase: str = ""
     chip_table: str = field(default_factory=bundled_table_label)
     conventions: str = conventions_text()
@@ -118,7 +119,10 @@ class Provenance:
     def edits_text(self) -> str:
         if not self.edits:
             return "none"
-        return "; ".join(f"{n}={v:g} (preset {p:g})" for n, v, p in self.edits)
+        return "; ".join(f"{n}={self.value_text(n, v)} (preset {self.value_text(n, p)})" for n, v, p in self.edits)
+
+    def value_text(self, name: str, value: float) -> str:
+        return dt.date.fromordinal(int(value)).isoformat() if name in self.dates else f"{value:g}"
 
     def scenario_text(self) -> str:
         return f"{self.scenario}" + (" (edited)" if self.edited else "") + (f", phase: {self.phase}" if self.phase else "")
@@ -144,7 +148,7 @@ class Provenance:
         if not self.edits:
             edits = ""
         elif len(self.edits) <= 2:
-            edits = "+" + "+".join(f"{n}={v:g}" for n, v, _ in self.edits)
+            edits = "+" + "+".join(f"{n}={self.value_text(n, v)}" for n, v, _ in self.edits)
         else:
             h = hashlib.sha256(self.edits_text().encode()).hexdigest()[:6]
             edits = f"+{len(self.edits)}-edits-{h}"
@@ -160,7 +164,8 @@ def describe(scenario, as_of, *, chip_table: str | None = None, phase: str = "",
     """Provenance of an evaluation of `scenario` (a sim.rules.scenario.Scenario, edited or not) on `as_of`."""
     day = scenario.as_of(as_of)
     edits = tuple((n, float(p.value), float(p.preset_value)) for n, p in scenario.parameters.items() if p.edited)
-    return Provenance(scenario=scenario.id, title=scenario.title, as_of=day, edits=edits, phase=phase,
+    dates = frozenset(n for n, p in scenario.parameters.items() if p.is_date)
+    return Provenance(scenario=scenario.id, title=scenario.title, as_of=day, edits=edits, dates=dates, phase=phase,
                       chip_table=chip_table or bundled_table_label(), conventions=conventions_text(conv),
                       uploaded=uploaded, transaction=transaction_text(ctx), transaction_tag=transaction_tag(ctx),
                       warning=period_warning(scenario, day) or "")
