@@ -1,6 +1,8 @@
-"""How long the app's script takes, per screen: the first load, and a rerun after a parameter edit.
+"""How long the app takes: per screen on the server, per interaction in a real browser, and under load.
 
-    python benchmarks/app_rerun.py [--n 9] [screen ...]
+    python benchmarks/app_rerun.py [--n 9] [screen ...]      # the server's share (AppTest)
+    python benchmarks/app_rerun.py --browser [--n 5]          # what a user waits for, in headless Chromium
+    python benchmarks/app_rerun.py --concurrency 8            # 8 people opening the app at once
 
 Python's imports happen once per server process, so one warm-up session runs first; then each
 screen is opened in a new AppTest session on us-2023-11 and its first run is timed as the first
@@ -12,6 +14,7 @@ measurement, not a test.
 """
 
 import argparse
+import re
 import statistics
 import sys
 import time
@@ -42,16 +45,178 @@ def measure(screen: str, n: int) -> tuple[float, float]:
     return first, statistics.median(times)
 
 
-if __name__ == "__main__":
+def main() -> None:
     from ui.state import SCREENS
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=9)
+    parser.add_argument("--browser", action="store_true", help="time each interaction in a real headless Chromium")
+    parser.add_argument("--concurrency", type=int, metavar="N", help="N browser sessions open the app at once")
+    parser.add_argument("--port", type=int, default=8611)
     parser.add_argument("screens", nargs="*", default=SCREENS)
     args = parser.parse_args()
+    if args.browser:
+        return browser_mode(args.n, args.port)
+    if args.concurrency:
+        return concurrency_mode(args.concurrency, args.port)
     AppTest.from_file(APP, default_timeout=180).run()  # warm-up: the server process imports its modules once
     print(f"| screen | first load (s) | rerun after an edit, median of {args.n} (s) |")
     print("| --- | ---: | ---: |")
     for screen in args.screens:
         first, rerun = measure(screen, args.n)
         print(f"| {screen} | {first:.2f} | {rerun:.2f} |", flush=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# in a real browser: what a user waits for, per interaction, and what N people at once cost the server
+
+TARGET_S = 0.5  # every interaction visible within half a second (issue: "at the speed of thought")
+
+
+def start_server(port: int):
+    """`streamlit run app.py` on a free port, headless; returns (process, url) once it answers."""
+    import subprocess
+    import urllib.request
+
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", APP, "--server.port", str(port),
+                             "--server.address", "127.0.0.1", "--server.headless", "true",
+                             "--browser.gatherUsageStats", "false"], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            urllib.request.urlopen(url + "/_stcore/health", timeout=2)
+            return proc, url
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise SystemExit("streamlit did not start")
+
+
+def server_usage(pid: int) -> tuple[float, float]:
+    """(CPU seconds used so far, resident memory in MB) of a process, from /proc (Linux)."""
+    import os
+
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    rss = next(int(line.split()[1]) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+               if line.startswith("VmRSS")) / 1024
+    return cpu, rss
+
+
+def settled(page, text: str, timeout_ms: int = 60_000) -> None:
+    """Wait until `text` is on the page and Streamlit's running indicator is gone."""
+    page.get_by_text(text).first.wait_for(timeout=timeout_ms)
+    page.wait_for_function("() => !document.querySelector('[data-testid=stStatusWidget]')", timeout=timeout_ms)
+
+
+def launch(pw):
+    import shutil
+
+    return pw.chromium.launch(executable_path=shutil.which("chromium") or "/usr/bin/chromium", headless=True,
+                              args=["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"])
+
+
+def browser_mode(n: int, port: int) -> None:
+    """Median time, over n tries, from a user's action to its answer on screen, per interaction."""
+    from playwright.sync_api import sync_playwright
+
+    proc, url = start_server(port)
+    link = url + "/?scenario=us-2023-11&chip=nvidia-h20&dest=CN"
+    rows = {}
+    try:
+        with sync_playwright() as pw:
+            browser = launch(pw)
+            warm = browser.new_page()
+            warm.goto(link)
+            settled(warm, "(nvidia-h20) → China (CN)")  # the server's imports and shared caches, once
+            warm.close()
+            firsts, chips, presets, edits, screens = [], [], [], [], []
+            for i in range(n):
+                page = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
+                t = time.perf_counter()
+                page.goto(link)
+                settled(page, "(nvidia-h20) → China (CN)")
+                firsts.append(time.perf_counter() - t)
+                chip = ("nvidia-h100-sxm", "H100 SXM5 80GB") if i % 2 == 0 else ("nvidia-a100-sxm", "A100 SXM4 80GB")
+                page.get_by_test_id("stSelectbox").filter(has_text="Chip").first.click()
+                t = time.perf_counter()
+                page.get_by_role("option", name=re.compile(re.escape(chip[1]))).first.click()
+                settled(page, f"({chip[0]}) → China (CN)")
+                chips.append(time.perf_counter() - t)
+                box = page.get_by_role("spinbutton", name="3A090.a.1.tpp (TPP)")
+                if not box.count():
+                    page.get_by_text(re.compile(r"^Parameters \(\d+\)$")).click()
+                t = time.perf_counter()
+                box.fill(str(4000 - i))
+                box.press("Enter")
+                page.wait_for_function(f"() => location.search.includes('3A090.a.1.tpp%3D{4000 - i}')"
+                                       f" || location.search.includes('3A090.a.1.tpp={4000 - i}')", timeout=60_000)
+                settled(page, f"({chip[0]}) → China (CN)")
+                edits.append(time.perf_counter() - t)
+                page.get_by_test_id("stSelectbox").filter(has_text="Rules").first.click()
+                t = time.perf_counter()
+                page.get_by_role("option", name=re.compile("Jan 2026")).first.click()
+                settled(page, "under us-2026-01")
+                presets.append(time.perf_counter() - t)
+                t = time.perf_counter()
+                page.get_by_text("Timeline", exact=True).first.click()
+                settled(page, "Timeline")
+                screens.append(time.perf_counter() - t)
+                page.context.close()
+            rows = {"first load (new visitor, warm server)": firsts, "chip change": chips, "parameter edit": edits,
+                    "preset change": presets, "screen switch (to Timeline)": screens}
+            browser.close()
+    finally:
+        proc.terminate()
+    print(f"| interaction (browser, 1440x900) | median of {n} (s) | worst (s) | under {TARGET_S} s |")
+    print("| --- | ---: | ---: | :---: |")
+    for name, times in rows.items():
+        med = statistics.median(times)
+        print(f"| {name} | {med:.2f} | {max(times):.2f} | {'yes' if med < TARGET_S else 'no'} |")
+
+
+def concurrency_mode(sessions: int, port: int) -> None:
+    """`sessions` people open the app at once: wall time until all see their verdict, server CPU and RSS, errors."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from playwright.sync_api import sync_playwright
+
+    proc, url = start_server(port)
+    link = url + "/?scenario=us-2026-01&chip=nvidia-h200-sxm&dest=CN"
+
+    def one(_):
+        with sync_playwright() as pw:
+            browser = launch(pw)
+            try:
+                page = browser.new_page(viewport={"width": 1440, "height": 900})
+                t = time.perf_counter()
+                page.goto(link)
+                settled(page, "(nvidia-h200-sxm) → China (CN)", timeout_ms=180_000)
+                return time.perf_counter() - t, ""
+            except Exception as exc:  # a measurement: count failures, do not stop
+                return float("nan"), type(exc).__name__
+            finally:
+                browser.close()
+
+    try:
+        one(0)  # warm-up: imports and shared caches
+        cpu0, _ = server_usage(proc.pid)
+        t = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=sessions) as pool:
+            results = list(pool.map(one, range(sessions)))
+        wall = time.perf_counter() - t
+        cpu1, rss = server_usage(proc.pid)
+    finally:
+        proc.terminate()
+    waits = [r[0] for r in results if not r[1]]
+    errors = [r[1] for r in results if r[1]]
+    print("| sessions at once | wall time (s) | median wait (s) | worst wait (s) | server CPU per session (s) | "
+          "server RSS (MB) | errors |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print(f"| {sessions} | {wall:.2f} | {statistics.median(waits) if waits else float('nan'):.2f} | "
+          f"{max(waits) if waits else float('nan'):.2f} | {(cpu1 - cpu0) / sessions:.2f} | {rss:.0f} | {len(errors)} |")
+
+
+if __name__ == "__main__":
+    main()

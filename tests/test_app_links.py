@@ -140,3 +140,15 @@ def test_compare_says_why_a_stricter_edit_gives_a_looser_outcome():
                  set=["3A090.a.1.tpp:2000", "3A090.note.tpp:2000"], **{"from": "us-2026-01"})
     notice = next(w.value for w in at.warning if "looser outcome" in w.value)
     assert "RTX 5090 D → CN: denied → exception" in notice and "nac-notified" in notice
+
+
+def test_the_full_trace_wraps_and_downloads_with_its_provenance():
+    at = run_app(screen="Matrix", scenario="us-2026-01", chip="nvidia-h200-sxm", dest="CN", hq="CN")
+    at.session_state["_capture_downloads"] = True
+    at.run()
+    assert any(c.proto.wrap_lines for c in at.code)  # long citations wrap instead of running off-screen
+    name, data = at.session_state["_downloads"]["dl_trace"]
+    text = data.decode("utf-8")
+    assert name.endswith("_trace_nvidia-h200-sxm_CN.txt") and "hq-CN" in name
+    assert text.startswith("chipsim ") and "transaction: export from the US; end user headquartered in CN" in text
+    assert "VERDICT: LICENSE" in text and "rlp-2026-case-by-case" in text

@@ -332,3 +332,25 @@ def test_the_pd_plane_axis_reaches_every_chip_known_only_by_a_lower_bound():
     assert (lows < top).all() and (points["pd"].dropna() < top).all()
     assert "microsoft-maia-200" in set(points.loc[points["ranged"], "chip_id"])
     assert lows.max() > 40.0  # the case that needed the fix is in the bundled table
+
+
+def test_a_plane_region_never_claims_an_outcome_its_chips_do_not_get():
+    """The April 2025 letters' DRAM region is shaded 'denied', but the H20 inside it is licensed by name and the
+    H200 is reviewed case by case: the region's label says it does not decide them, and its tooltip names them."""
+    from sim.api import evaluate
+    from sim.engine.metrics import with_metrics
+    from sim.rules.scenario import load_scenario
+    from ui.charts import chip_points, mark_undecided, regions
+
+    table = with_metrics(__import__("sim").load_chips())
+    v = evaluate("us-2026-01", destinations=["CN"])
+    points, _ = chip_points(table, v, "tpp", "dram_bw_gbps")
+    regs = mark_undecided(regions(load_scenario("us-2026-01"), dt.date(2026, 12, 4), "tpp", "dram_bw_gbps")[0],
+                          points, "tpp", "dram_bw_gbps")
+    letters = regs[regs["rule"] == "h20-is-informed"].iloc[0]
+    assert "not for" in letters["label"] and "HGX H20 96GB: license" in letters["others"]
+    for r in regs[regs["kind"] == "rule"].itertuples():  # every chip inside a region gets its outcome, or is named
+        inside = points[(points["tpp"] >= r.x0) & (points["tpp"] < r.x1) & (points["dram_bw_gbps"] >= r.y0)
+                        & (points["dram_bw_gbps"] < r.y1)]
+        differing = inside[(inside["outcome"] != r.what) & (inside["rule"] != r.rule)]
+        assert len(differing) == 0 or f"not for {len(differing)} chips" in r.label

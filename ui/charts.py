@@ -22,7 +22,10 @@ from .words import OUTCOME_MEANING, fmt_number, outcome_key
 OUTCOMES = list(OUTCOME_COLORS)
 AXIS_TITLE = {"tpp": "Total processing performance (TPP, log scale)", "pd": "Performance density (TPP per mm² of die)",
               "dram_bw_gbps": "DRAM bandwidth (GB/s)", "io_bw_gbps": "I/O bandwidth (GB/s)",
-              "dram_plus_io_gbps": "DRAM + I/O bandwidth (GB/s)"}
+              "dram_plus_io_gbps": "DRAM + I/O bandwidth (GB/s)",
+              "interconnect_bw_gbps": "Chip-to-chip interconnect (GB/s, the bills' reading)",
+              "dram_plus_interconnect_gbps": "DRAM + interconnect bandwidth (GB/s)"}
+BANDWIDTHS = ("dram_bw_gbps", "io_bw_gbps", "dram_plus_io_gbps", "interconnect_bw_gbps", "dram_plus_interconnect_gbps")
 REGION_COLORS = {"3A090.a": "#c62828", "3A090.b": "#fb8c00", "license": "#f9a825", "denied": "#c62828",
                  "exception": "#1e88e5", "condition": "#6a1b9a"}
 FALLBACK_COLORS = ["#8e24aa", "#00897b", "#5d4037", "#3949ab", "#d81b60"]
@@ -119,10 +122,10 @@ def regions(scenario, day, x: str, y: str) -> tuple[pd.DataFrame, list[str]]:
                 label = f"{rule['id']} → {what}" + (f" ({rule['exception']})" if rule.get("exception") else "") + f": {bounds}"
             else:
                 label = f"{rule['id']} (flagged condition): {bounds}"
-            rows.append({"label": label, "kind": kind, "what": what, "x0": box[x][0], "x1": box[x][1],
+            rows.append({"label": label, "kind": kind, "what": what, "rule": rule["id"], "x0": box[x][0], "x1": box[x][1],
                          "y0": box[y][0], "y1": box[y][1], "needs": "; ".join(dict.fromkeys(needs)) or "nothing else",
                          "citation": rule.get("citation", "")})
-    frame = pd.DataFrame(rows, columns=["label", "kind", "what", "x0", "x1", "y0", "y1", "needs", "citation"])
+    frame = pd.DataFrame(rows, columns=["label", "kind", "what", "rule", "x0", "x1", "y0", "y1", "needs", "citation"])
     return frame.drop_duplicates("label").reset_index(drop=True), list(dict.fromkeys(notes))
 
 
@@ -148,16 +151,15 @@ def chip_points(metrics: pd.DataFrame, verdicts: pd.DataFrame, x: str, y: str) -
     frame = pd.DataFrame({
         "chip_id": metrics["chip_id"].to_numpy(), "name": metrics["name"].to_numpy(), "vendor": metrics["vendor"].to_numpy(),
         "tpp": metrics["tpp"].to_numpy(dtype=float), "pd": metrics["pd"].to_numpy(dtype=float),
-        "dram_bw_gbps": metrics["dram_bw_gbps"].to_numpy(dtype=float), "io_bw_gbps": metrics["io_bw_gbps"].to_numpy(dtype=float),
-        "dram_plus_io_gbps": metrics["dram_plus_io_gbps"].to_numpy(dtype=float),
+        **{m: metrics[m].to_numpy(dtype=float) for m in BANDWIDTHS},
     })
     frame["outcome"] = frame["chip_id"].map(v["outcome"]).fillna("indeterminate")
     frame["meaning"] = frame["outcome"].map(OUTCOME_MEANING)
     frame["key"] = frame["outcome"].map(outcome_key)
     frame["classification"] = frame["chip_id"].map(v["classification"]).fillna("")
     frame["reason"] = frame["chip_id"].map(v["reason"]).fillna("")
-    for col, unit, digits in (("tpp", "", 0), ("pd", "TPP/mm²", 2), ("dram_bw_gbps", "GB/s", 0), ("io_bw_gbps", "GB/s", 0),
-                              ("dram_plus_io_gbps", "GB/s", 0)):
+    frame["rule"] = frame["chip_id"].map(v["rule"]).fillna("")
+    for col, unit, digits in (("tpp", "", 0), ("pd", "TPP/mm²", 2)) + tuple((m, "GB/s", 0) for m in BANDWIDTHS):
         frame[f"{col}_text"] = [fmt_number(val, unit, digits) for val in frame[col]]
     frame["ranged"] = False
     if f"{y}_low" in metrics.columns and f"{y}_high" in metrics.columns:
@@ -210,7 +212,8 @@ def plane_chart(points: pd.DataFrame, region_frame: pd.DataFrame, x: str, y: str
                                             symbolOpacity=0.5)),
             stroke=alt.Stroke("label:N", scale=alt.Scale(domain=list(reg["label"]), range=colors), legend=None),
             tooltip=[alt.Tooltip("label:N", title="Region"), alt.Tooltip("needs:N", title="Also needs"),
-                     alt.Tooltip("citation:N", title="Citation")]))
+                     alt.Tooltip("citation:N", title="Citation")]
+            + ([alt.Tooltip("others:N", title="Chips inside it decides otherwise")] if "others" in reg else [])))
     pick = alt.selection_point(fields=["chip_id"], name="pick", on="click", clear=False)
     zoom = alt.selection_interval(bind="scales", name="zoom")
     color = outcome_color(f"Outcome for {dest_label}", "right")
@@ -321,8 +324,9 @@ def log_domain(values, lo_default: float, hi_default: float) -> tuple[float, flo
     return min(lo_default, 10 ** math.floor(math.log10(v.min()))), max(hi_default, float(v.max()) * 1.3)
 
 
-def metric_reads(scenario, day, metrics=("dram_bw_gbps", "io_bw_gbps", "dram_plus_io_gbps")) -> dict[str, int]:
-    """How many comparisons of the rules in force read each metric (to pick a plane's default axis)."""
+def metric_reads(scenario, day, metrics=BANDWIDTHS) -> dict[str, int]:
+    """How many comparisons of the rules in force read each metric (to pick a plane's default axis); a bandwidth
+    no rule reads is offered only if it is one of the three the enacted rules use."""
     items = [r for r in scenario.classification] + [r for rules in scenario.chains.values() for r in rules]
     items += list(scenario.conditions)
     counts = dict.fromkeys(metrics, 0)
@@ -332,5 +336,22 @@ def metric_reads(scenario, day, metrics=("dram_bw_gbps", "io_bw_gbps", "dram_plu
                 for leaf in conj:
                     if leaf.get("metric") in counts:
                         counts[leaf["metric"]] += 1
-    return counts
+    return {k: n for k, n in counts.items() if n or k in BANDWIDTHS[:3]}
+
+
+def mark_undecided(region_frame: pd.DataFrame, points: pd.DataFrame, x: str, y: str) -> pd.DataFrame:
+    """A licensing region's label names the plotted chips inside it that it does not decide (another rule or
+    chain does: the H20 sits in the April 2025 letters' bandwidth region, yet its licence by name decides it),
+    so no region's colour claims an outcome those chips do not get."""
+    out = region_frame.copy()
+    names, others = [], []
+    for r in out.itertuples():
+        inside = points[(points[x] >= r.x0) & (points[x] < r.x1) & (points[y] >= r.y0) & (points[y] < r.y1)]
+        # a chip another rule decides differently: the region's colour is not its answer
+        other = inside[(inside["rule"] != r.rule) & (inside["outcome"] != r.what)] if r.kind == "rule" else inside.iloc[0:0]
+        listed = [f"{n}: {o}" for n, o in zip(other["name"], other["outcome"])]
+        names.append(r.label + (f" (not for {len(listed)} chips inside: other rules decide them)" if listed else ""))
+        others.append("; ".join(listed[:8]) + (f"; and {len(listed) - 8} more" if len(listed) > 8 else "") or "none")
+    out["label"], out["others"] = names, others
+    return out
 

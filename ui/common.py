@@ -91,7 +91,13 @@ def explanation_box(state, chip_id: str, dest: str) -> None:
                           for n in st.session_state.get(view.UNREAD, [])) + "</div>",
                 unsafe_allow_html=True)
     with st.expander("Full trace with every prong and citation"):
-        st.code(explain(chip_id, dest, state.scenario, as_of=state.as_of, table=state.table, ctx=state.ctx), language=None)
+        trace = explain(chip_id, dest, state.scenario, as_of=state.as_of, table=state.table, ctx=state.ctx)
+        st.code(trace, language=None, wrap_lines=True)  # long citations wrap: nothing off-screen at 1440 px
+        from .exports import download
+
+        prov = state.provenance()  # the file says which rules, date, edits and transaction it traces
+        download(st, "Download the trace (.txt)", "dl_trace", prov.file_name("trace", "txt", f"{chip_id}_{dest}"),
+                 "text/plain", lambda: ("\n".join(prov.lines()) + "\n\n" + trace + "\n").encode("utf-8"))
     determination_downloads(state, chip_id, dest)
 
 

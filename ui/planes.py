@@ -12,7 +12,17 @@ import streamlit as st
 from sim.report.plots import tpp_dram_figure, tpp_pd_figure
 
 from . import view
-from .charts import AXIS_TITLE, chip_points, linear_top, log_domain, metric_reads, plane_chart, regions, without_export
+from .charts import (
+    AXIS_TITLE,
+    chip_points,
+    linear_top,
+    log_domain,
+    mark_undecided,
+    metric_reads,
+    plane_chart,
+    regions,
+    without_export,
+)
 from .common import chart_pick, country_label, dest_verdicts, explanation_box
 from .exports import figure_downloads
 from .matrix import chip_picker, dest_picker
@@ -49,6 +59,7 @@ def render(state) -> None:
 
     points, missing = chip_points(metrics, v, "tpp", "pd")
     regs, notes = regions(state.scenario, state.as_of, "tpp", "pd")
+    regs = mark_undecided(regs, points, "tpp", "pd")
     x_dom = (1000, 8000) if zoom else log_domain(points["tpp"], 300, 1e5)
     y_dom = (0, 12) if zoom else (0, linear_top(points, "pd", 40.0))
     st.subheader("TPP × performance density")
@@ -71,6 +82,7 @@ def render(state) -> None:
     st.subheader(f"TPP × {AXIS_TITLE[y2].split(' (')[0]}")
     points2, missing2 = chip_points(metrics, v, "tpp", y2)
     regs2, _ = regions(state.scenario, state.as_of, "tpp", y2)
+    regs2 = mark_undecided(regs2, points2, "tpp", y2)
     st.altair_chart(without_export(plane_chart(points2, regs2, "tpp", y2, x_domain=log_domain(points2["tpp"], 300, 1e5),
                                 y_domain=(0, linear_top(points2, y2, 9000.0)),
                                 dest_label=label, selected=chip)),
