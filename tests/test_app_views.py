@@ -354,3 +354,21 @@ def test_a_plane_region_never_claims_an_outcome_its_chips_do_not_get():
                         & (points["dram_bw_gbps"] < r.y1)]
         differing = inside[(inside["outcome"] != r.what) & (inside["rule"] != r.rule)]
         assert len(differing) == 0 or f"not for {len(differing)} chips" in r.label
+
+
+def test_the_sweep_says_why_a_stricter_value_gives_a_looser_outcome():
+    """Lowering the 3A090 datacenter note's TPP (stricter) pulls the RTX 5090 D out of the April 2025 letters'
+    reach into 3A090.a, where License Exception NAC applies: the Sweep says so on the spot."""
+    at = clean(app(screen="Sweep", scenario="us-2026-01", param="3A090.note.tpp", dest="CN", lo="1000", hi="8000"))
+    assert any("looser outcome on the stricter side" in w.value for w in at.warning)
+    table = next(d.value for d in at.dataframe if "why looser" in d.value.columns).set_index("chip_id")
+    assert "rule nac-notified gives exception" in table.loc["nvidia-rtx-5090-d", "why looser"]
+    assert (table.loc["nvidia-rtx-5090-d", "below"], table.loc["nvidia-rtx-5090-d", "at or above"]) == ("exception", "denied")
+
+
+def test_the_sweep_over_a_margin_lists_the_flips_of_the_threshold_it_scales():
+    at = clean(app(screen="Sweep", scenario="moolenaar-2025-08", param="RELATIVE.margin", dest="CN", lo="0", hi="1"))
+    options = at.selectbox(key="sw_param").options
+    assert not any(o.startswith("RELATIVE.tpp") for o in options)  # derived: swept through its margin
+    table = next(d.value for d in at.dataframe if "why looser" in d.value.columns).set_index("chip_id")
+    assert float(table.loc["nvidia-h200-sxm", "flips at (fraction)"]) == pytest.approx(15832 / 12800 - 1, abs=1e-3)

@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from sim.analysis.sweep import OUTCOME_ORDER, flip_points, frontier, margin_sentences, margins, outcome_index, prepare
+from sim.engine.vectorised import verdicts
 from sim.report.plots import sweep_figure
 
 from . import view
@@ -27,10 +28,28 @@ def _param_changed() -> None:
     view.put("sw_hi", None)
 
 
+def looser_when_stricter(state, s, name: str, p, flips: pd.DataFrame, dest: str) -> pd.Series:
+    """For a flip whose stricter side gets the looser outcome, why (the class moved and another rule governs it)."""
+    from sim.rules.scenario import SEVERITY
+
+    rank = {**SEVERITY, "indeterminate": -1}
+    out = pd.Series("", index=flips.index, dtype=object)
+    for i, r in flips.iterrows():
+        strict, loose = (r["below"], r["above"]) if p.stricter == "lower" else (r["above"], r["below"])
+        if min(rank[strict], rank[loose]) < 0 or rank[strict] >= rank[loose]:
+            continue
+        x = r["flip_at"]
+        value = np.nextafter(x, -np.inf) if p.stricter == "lower" else x
+        row = state.table[state.table["chip_id"] == r["chip_id"]]
+        v = verdicts(s.with_values({name: float(value)}), row, destinations=[dest], as_of=state.as_of, ctx=state.ctx).iloc[0]
+        out[i] = f"on the stricter side it is classified {v['classification']} and rule {v['rule']} gives {v['outcome']}"
+    return out
+
+
 def render(state) -> None:
     st.header("Sweep a threshold")
     s = state.scenario
-    names = list(s.parameters)
+    names = [n for n, p in s.parameters.items() if p.derived is None and not p.is_date]  # numbers to sweep
     c1, c2 = st.columns([3, 2])
     default = "3A090.a.1.tpp" if "3A090.a.1.tpp" in names else names[0]
     current = view.get("sw_param") if view.get("sw_param") in names else default
@@ -76,10 +95,17 @@ def render(state) -> None:
                         width="stretch")
         st.caption("Hover a bar for the chip and the values it covers; ticks mark flip points; drag or scroll to zoom "
                    "the axis; click a chip to choose it.")
-        with st.expander(f"Flip values: where each chip's outcome changes ({len(f)} flip points)"):
+        why = looser_when_stricter(state, s, name, p, f, dest)
+        if why.ne("").any():
+            first = f[why.ne("")].iloc[0]
+            st.warning(f"{int(why.ne('').sum())} flip(s) give a looser outcome on the stricter side — e.g. {first['name']}: "
+                       f"{why[why.ne('')].iloc[0]}. A stricter threshold can move a chip into a class whose rules offer "
+                       "a licence exception; see 'why looser' in the flip table.")
+        with st.expander(f"Flip values: where each chip's outcome changes ({len(f)} flip points)",
+                         expanded=bool(why.ne("").any())):
             table = pd.DataFrame({"chip": f["name"], "chip_id": f["chip_id"],
                                   f"flips at ({p.unit})": f["flip_at"].map(lambda x: f"{x:,.6g}"),
-                                  "below": f["below"], "at or above": f["above"]})
+                                  "below": f["below"], "at or above": f["above"], "why looser": why.to_numpy()})
             st.dataframe(table, hide_index=True, width="stretch")
     else:
         st.info("No chip changes outcome over this range.")

@@ -141,11 +141,12 @@ def representatives(prep: Prepared, name: str, values: np.ndarray, others=()) ->
     `others`, other swept parameters) are breaks as well.
     """
     values = np.asarray(values, dtype=float)
-    for derived_name, p in prep.scenario.parameters.items():  # a margin acts through the threshold it scales
-        if p.basis is not None and (p.derived or {}).get("times_one_plus") == name:
-            _, inverse = representatives(prep, derived_name, p.basis * (1.0 + values), others)
-            _, first, inverse = np.unique(inverse, return_index=True, return_inverse=True)
-            return values[first], inverse.reshape(-1)
+    scaled = margin_of(prep.scenario, name)
+    if scaled is not None:  # a margin acts through the threshold it scales
+        derived_name, basis = scaled
+        _, inverse = representatives(prep, derived_name, basis * (1.0 + values), others)
+        _, first, inverse = np.unique(inverse, return_index=True, return_inverse=True)
+        return values[first], inverse.reshape(-1)
     metric_leaves = param_leaves(prep.scenario, name)
     figures = [chip_figures(prep, leaf["metric"]) for leaf in metric_leaves]
     metrics = {leaf["metric"] for leaf in metric_leaves}
@@ -444,12 +445,23 @@ def margin_sentences(frame: pd.DataFrame) -> list[str]:
     return lines
 
 
+def margin_of(scenario: Scenario, name: str):
+    """(derived parameter, its basis) when `name` is the margin a derived threshold is scaled by, else None."""
+    for derived_name, p in scenario.parameters.items():
+        if p.basis is not None and (p.derived or {}).get("times_one_plus") == name:
+            return derived_name, p.basis
+    return None
+
+
 def flip_points(prep: Prepared, name: str, lo: float, hi: float, destination: str) -> pd.DataFrame:
     """Every chip's flip values for one parameter within [lo, hi], for one destination."""
     d = prep.codes.index(destination)
     rows = []
-    leaves_ = param_leaves(prep.scenario, name)
+    scaled = margin_of(prep.scenario, name)
+    leaves_ = param_leaves(prep.scenario, scaled[0] if scaled else name)
     cand = np.unique(np.concatenate([chip_figures(prep, leaf["metric"]) for leaf in leaves_])) if leaves_ else np.array([])
+    if scaled:  # a chip figure f flips the derived threshold basis x (1 + margin) at margin f / basis - 1
+        cand = cand / scaled[1] - 1.0
     cand = cand[np.isfinite(cand) & (cand >= lo) & (cand <= hi)]
     grid = np.unique(np.concatenate([_neighbours(cand), [lo, hi]]))
     out = outcome_index(prep, {name: grid})[:, :, prep.inverse[d]]  # (G, N)
