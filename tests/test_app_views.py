@@ -372,3 +372,18 @@ def test_the_sweep_over_a_margin_lists_the_flips_of_the_threshold_it_scales():
     assert not any(o.startswith("RELATIVE.tpp") for o in options)  # derived: swept through its margin
     table = next(d.value for d in at.dataframe if "why looser" in d.value.columns).set_index("chip_id")
     assert float(table.loc["nvidia-h200-sxm", "flips at (fraction)"]) == pytest.approx(15832 / 12800 - 1, abs=1e-3)
+
+
+def test_the_two_sweep_charts_reserve_the_same_axis_width_so_their_now_lines_align():
+    from ui.charts import SWEEP_Y_EXTENT
+
+    at = clean(app(screen="Sweep", scenario="us-2023-11", dest="CN"))
+    specs = [__import__("json").loads(c.proto.spec) for c in at.get("arrow_vega_lite_chart")][:2]
+
+    def y_axes(spec):
+        return [layer["encoding"]["y"].get("axis") or {} for layer in spec["layer"] if "y" in layer.get("encoding", {})]
+
+    for spec in specs:
+        axes = [a for a in y_axes(spec) if a]
+        assert axes and all(a.get("minExtent") == a.get("maxExtent") == SWEEP_Y_EXTENT for a in axes)
+        assert all(layer["encoding"]["y"].get("title") is None for layer in spec["layer"] if "y" in layer.get("encoding", {}))

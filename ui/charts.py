@@ -247,7 +247,7 @@ def plane_chart(points: pd.DataFrame, region_frame: pd.DataFrame, x: str, y: str
 def outcome_color(title: str, orient: str | None) -> alt.Color:
     """Colour by outcome; the key names each outcome and what it means ('license: license required')."""
     legend = None if orient is None else alt.Legend(title=title, orient=orient, labelLimit=400,
-                                                     columns=3 if orient in ("top", "bottom") else 1)
+                                                     columns=2 if orient in ("top", "bottom") else 1)
     return alt.Color("key:N", scale=alt.Scale(domain=[outcome_key(o) for o in OUTCOMES],
                                               range=[OUTCOME_COLORS[o] for o in OUTCOMES]), legend=legend)
 
@@ -273,6 +273,9 @@ def sweep_runs(chip_ids, names, values: np.ndarray, codes: np.ndarray) -> pd.Dat
     return pd.DataFrame(rows)
 
 
+SWEEP_Y_EXTENT = 270  # both sweep charts reserve the same y-axis width, so their x axes (and "now" lines) align
+
+
 def sweep_chart(runs: pd.DataFrame, counts: pd.DataFrame, flips: pd.DataFrame, order: list[str], *, param: str, unit: str,
                 preset_value: float, dest_label: str, selected: str | None = None) -> tuple[alt.LayerChart, alt.LayerChart]:
     """(how many chips get each outcome along the sweep, each chip's outcome with its flip points ticked)."""
@@ -283,14 +286,20 @@ def sweep_chart(runs: pd.DataFrame, counts: pd.DataFrame, flips: pd.DataFrame, o
     pick = alt.selection_point(fields=["chip_id"], name="pick", on="click", clear=False)
     xtitle = f"{param} ({unit})"
     top = alt.Chart(counts).mark_area(interpolate="step-after").encode(
-        x=alt.X("value:Q", scale=xs, title=xtitle), y=alt.Y("chips:Q", stack=True, title=f"chips (to {dest_label})"),
+        x=alt.X("value:Q", scale=xs, title=xtitle),
+        # the axis title sits above the chart, so both charts' y axes take exactly SWEEP_Y_EXTENT pixels
+        y=alt.Y("chips:Q", stack=True, title=None, axis=alt.Axis(minExtent=SWEEP_Y_EXTENT, maxExtent=SWEEP_Y_EXTENT)),
         color=color, order=alt.Order("rank:Q"),
         tooltip=[alt.Tooltip("value:Q", title=param, format=",.6g"), alt.Tooltip("outcome:N"), alt.Tooltip("chips:Q")],
     )
     preset_rule = alt.Chart(pd.DataFrame({"v": [preset_value], "label": [f"current value {preset_value:,.6g}"]}))
     top = alt.layer(top, preset_rule.mark_rule(strokeDash=[4, 3], color="black").encode(
-        x=alt.X("v:Q", scale=xs), tooltip=alt.Tooltip("label:N", title=""))).properties(height=170)
-    y = alt.Y("name:N", sort=order, title=None, axis=alt.Axis(labelLimit=260, labelFontSize=11, labelOverlap=False))
+        x=alt.X("v:Q", scale=xs), tooltip=alt.Tooltip("label:N", title=""))).properties(
+        height=170, title=alt.TitleParams(f"Number of chips per outcome (to {dest_label})", anchor="start", fontSize=12,
+                                          fontWeight="normal"))
+    y = alt.Y("name:N", sort=order, title=None, axis=alt.Axis(labelLimit=SWEEP_Y_EXTENT - 10, labelFontSize=11,
+                                                             labelOverlap=False, minExtent=SWEEP_Y_EXTENT,
+                                                             maxExtent=SWEEP_Y_EXTENT))
     bars = alt.Chart(runs).mark_rect(stroke="white", strokeWidth=0.4).encode(
         x=alt.X("from:Q", scale=xs, title=xtitle), x2="to:Q", y=y, color=quiet,
         opacity=alt.condition(pick, alt.value(1.0), alt.value(0.55)) if selected else alt.value(1.0),

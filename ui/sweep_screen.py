@@ -90,7 +90,7 @@ def render(state) -> None:
         order = [chip_names.get(c, c) for c in ids]
         top, bottom = sweep_chart(runs, counts, f, order, param=name, unit=p.unit, preset_value=float(p.value),
                                   dest_label=label, selected=view.get("chip"))
-        st.altair_chart(without_export(top), key="sweep_counts", width="stretch", height=250)
+        st.altair_chart(without_export(top), key="sweep_counts", width="stretch", height=340)
         st.altair_chart(without_export(bottom), key="sweep_chart", on_select=lambda: chart_pick("sweep_chart"), selection_mode=["pick"],
                         width="stretch")
         st.caption("Hover a bar for the chip and the values it covers; ticks mark flip points; drag or scroll to zoom "
