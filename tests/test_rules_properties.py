@@ -126,7 +126,11 @@ def test_overlay_states_only_its_change(tmp_path):
 def test_vectorised_engine_equals_scalar_reference(preset, chips, dests, scale, ctx, as_of, scope):
     s = load_scenario(preset)
     names = [n for n, p in s.parameters.items() if not p.is_date and p.derived is None]  # numbers a user scales
-    s = s.with_values({names[i % len(names)]: s.parameters[names[i % len(names)]].value * f for i, f in scale.items()})
+    def scaled(name, f):  # scaled, but kept inside what the parameter may be at all (a share stays <= 1)
+        lo, hi = s.parameters[name].sane_range
+        return min(max(s.parameters[name].value * f, lo), hi)
+
+    s = s.with_values({names[i % len(names)]: scaled(names[i % len(names)], f) for i, f in scale.items()})
     conv = MetricConventions(is_informed_scope=scope)
     day = s.as_of(as_of)
     # a derived threshold (China's best chip) resolved once, from the bundled table plus the drawn chips
