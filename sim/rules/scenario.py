@@ -692,15 +692,20 @@ def all_presets() -> list[Scenario]:
     return [load_scenario(pid) for pid in preset_ids()]
 
 
+def _presets_read_only() -> list[Scenario]:
+    """The cached presets themselves, for reading their dates and series (no copy: callers must not change them)."""
+    return [_load_preset(pid) for pid in preset_ids()]
+
+
 def in_force_on(day) -> Scenario:
     """The enforced US preset on a date: the latest of the `us-enforced` series effective by then."""
     day = parse_date(day, "--as-of")
-    chain = sorted((s for s in all_presets() if s.series == "us-enforced"), key=lambda s: s.effective)
+    chain = sorted((s for s in _presets_read_only() if s.series == "us-enforced"), key=lambda s: s.effective)
     live = [s for s in chain if s.effective <= day]
     if not live:
         raise ChipsimError(f"no chip export rule in chipsim is in force on {day}; the first is "
                            f"{chain[0].id} from {chain[0].effective}")
-    return live[-1]
+    return load_scenario(live[-1].id)  # a copy of the one preset returned, as load_scenario gives
 
 
 def _preset_of(scenario: Scenario) -> Scenario | None:
@@ -716,7 +721,7 @@ def superseded_by(scenario: Scenario) -> Scenario | None:
     own = _preset_of(scenario)
     if own is None or own.series != "us-enforced":
         return None
-    later = sorted((s for s in all_presets() if s.series == own.series and s.effective > own.effective),
+    later = sorted((s for s in _presets_read_only() if s.series == own.series and s.effective > own.effective),
                    key=lambda s: s.effective)
     return later[0] if later else None
 
