@@ -18,6 +18,7 @@ import pandas as pd
 
 from ..data.chips import day_ordinals
 from ..rules.scenario import Scenario
+from .metrics import compute_metrics
 
 
 def basis(spec: dict, chips: pd.DataFrame, metrics: pd.DataFrame, day: dt.date) -> tuple[float, str, str]:
@@ -47,11 +48,10 @@ def resolve_derived(scenario: Scenario, chips: pd.DataFrame, day: dt.date, metri
     """
     derived = {n: p for n, p in scenario.parameters.items()
                if p.derived is not None and (force or p.resolved_on != day)}
-    if derived and metrics is None:
-        from .metrics import compute_metrics
-        metrics = compute_metrics(chips)
     if not derived:
         return scenario
+    if metrics is None:
+        metrics = compute_metrics(chips)
     params = dict(scenario.parameters)
     for name, p in derived.items():
         best, chip, since = basis(p.derived, chips, metrics, day)
