@@ -53,7 +53,7 @@ def evaluate(scenario=None, *, chips=None, destinations=None, as_of=None, overri
     """Verdicts for every chip x destination (or the selected ones)."""
     s = resolve_scenario(scenario, as_of, overrides)
     table = load_chips() if table is None else table
-    s = resolve_derived(s, table, s.as_of(as_of), compute_metrics(table, conv) if s.has_derived else None, force=True)
+    s = resolve_derived(s, table, s.as_of(as_of), conv=conv, force=True)
     return verdicts(s, select_chips(table, chips), destinations=destinations, as_of=as_of, ctx=ctx, conv=conv)
 
 
@@ -120,15 +120,23 @@ def _fmt_num(v: float) -> str:
     return "unknown" if v != v else (f"{v:,.2f}" if abs(v) < 100 else f"{v:,.1f}")
 
 
-def explain(chip_id: str, destination: str, scenario=None, *, as_of=None, overrides=None, table=None,
-            ctx: Context = Context(), conv: MetricConventions = DEFAULT_CONVENTIONS) -> str:
-    """The full trace for one pair: metrics, each prong with its numbers, each parameter's citation."""
+def one_pair(chip_id: str, destination: str, scenario=None, *, as_of=None, overrides=None, table=None,
+             conv: MetricConventions = DEFAULT_CONVENTIONS):
+    """(scenario, day, destination code, the chip's one-row table) for a single verdict: the scenario resolved on
+    its day, with any threshold derived from the whole table before the one chip is selected."""
     s = resolve_scenario(scenario, as_of, overrides)
     day = s.as_of(as_of)
     dest = dest_mod.resolve_destinations([destination])[0]
     table = load_chips() if table is None else table
-    s = resolve_derived(s, table, day, compute_metrics(table, conv) if s.has_derived else None, force=True)
-    row = select_chips(table, [chip_id])
+    s = resolve_derived(s, table, day, conv=conv, force=True)
+    return s, day, dest, select_chips(table, [chip_id])
+
+
+def explain(chip_id: str, destination: str, scenario=None, *, as_of=None, overrides=None, table=None,
+            ctx: Context = Context(), conv: MetricConventions = DEFAULT_CONVENTIONS) -> str:
+    """The full trace for one pair: metrics, each prong with its numbers, each parameter's citation."""
+    s, day, dest, row = one_pair(chip_id, destination, scenario, as_of=as_of, overrides=overrides, table=table,
+                                 conv=conv)
     m = compute_metrics(row, conv).iloc[0]
     chip = row.iloc[0]
     verdict = verdicts(s, row, destinations=[dest], as_of=day, ctx=ctx, conv=conv).iloc[0]

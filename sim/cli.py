@@ -137,20 +137,13 @@ def cmd_scenario_show(args) -> int:
 
 
 def cmd_evaluate(args) -> int:
-    from .engine.derived import resolve_derived
-    from .engine.metrics import compute_metrics
-    from .engine.vectorised import verdicts
+    from .api import evaluate
 
     s, as_of = scenario_from(args)
-    from .api import select_chips
-
-    full = table_from(args)
-    conv = conventions_from(args)
-    # a threshold derived from the table (China's best chip) reads the whole table, not the chips asked for
-    s = resolve_derived(s, full, s.as_of(as_of), compute_metrics(full, conv) if s.has_derived else None, force=True)
-    table = select_chips(full, args.chip)
     ctx = context_from(args)
-    out = verdicts(s, table, destinations=args.dest, as_of=as_of, ctx=ctx, conv=conv)
+    # the API resolves a derived threshold (China's best chip) on the whole table before selecting the chips asked for
+    out = evaluate(s, chips=args.chip, destinations=args.dest, as_of=as_of, table=table_from(args), ctx=ctx,
+                   conv=conventions_from(args))
     # the edits travel with every row, as the app's downloads carry them
     out.insert(out.columns.get_loc("scenario") + 1, "scenario_edits",
                "; ".join(f"{k}={s.parameters[k].text(v)} (preset {s.parameters[k].text(s.parameters[k].preset_value)})"

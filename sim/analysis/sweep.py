@@ -73,7 +73,7 @@ def prepare(scenario, table=None, chips=None, destinations=None, *, as_of=None, 
     s = resolve_scenario(scenario)
     full = load_chips() if table is None else table
     # a threshold derived from the chip table reads the whole table on the sweep's date, not the chips selected
-    s = resolve_derived(s, full, s.as_of(as_of), compute_metrics(full, conv) if s.has_derived else None, force=True)
+    s = resolve_derived(s, full, s.as_of(as_of), conv=conv, force=True)
     table = select_chips(full, chips)
     codes = dest_mod.resolve_destinations(destinations)
     comp = compile_scenario(s, as_of)

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..data.chips import day_ordinals
+from ..rules.conventions import DEFAULT_CONVENTIONS, MetricConventions
 from ..rules.scenario import Scenario
 from .metrics import compute_metrics
 
@@ -40,18 +41,19 @@ def basis(spec: dict, chips: pd.DataFrame, metrics: pd.DataFrame, day: dt.date) 
 
 
 def resolve_derived(scenario: Scenario, chips: pd.DataFrame, day: dt.date, metrics: pd.DataFrame | None = None, *,
-                    force: bool = False) -> Scenario:
+                    conv: MetricConventions = DEFAULT_CONVENTIONS, force: bool = False) -> Scenario:
     """The scenario with every derived parameter set from this table on this day (unchanged if it has none).
 
     A parameter already resolved for this day is kept unless `force`: the API resolves against the whole
     table before the chips a user asked for are selected, and that answer must survive the selection.
+    The table's metrics are computed (under `conv`) only when a parameter needs them and none were given.
     """
     derived = {n: p for n, p in scenario.parameters.items()
                if p.derived is not None and (force or p.resolved_on != day)}
     if not derived:
         return scenario
     if metrics is None:
-        metrics = compute_metrics(chips)
+        metrics = compute_metrics(chips, conv)
     params = dict(scenario.parameters)
     for name, p in derived.items():
         best, chip, since = basis(p.derived, chips, metrics, day)

@@ -16,11 +16,10 @@ import html
 import json
 from pathlib import Path
 
-from ..api import resolve_scenario, select_chips
+from ..api import one_pair
 from ..data import destinations as dest_mod
 from ..data.chips import load_chips
 from ..data.schema import COLUMNS
-from ..engine.derived import resolve_derived
 from ..engine.metrics import compute_metrics
 from ..engine.reasons import METRIC_LABEL
 from ..engine.reference import chip_record, holds, possible_classes
@@ -119,12 +118,9 @@ def determination(chip_id: str, destination: str, scenario=None, *, as_of=None, 
                   ctx: Context = Context(), conv: MetricConventions = DEFAULT_CONVENTIONS, preparer: str = "",
                   reviewer: str = "") -> dict:
     """Every part of the record, as plain data (the JSON format is exactly this)."""
-    s = resolve_scenario(scenario, as_of, overrides)
-    day = s.as_of(as_of)
-    dest = dest_mod.resolve_destinations([destination])[0]
+    s, day, dest, row = one_pair(chip_id, destination, scenario, as_of=as_of, overrides=overrides, table=table,
+                                 conv=conv)
     full = load_chips() if table is None else table
-    s = resolve_derived(s, full, day, compute_metrics(full, conv) if s.has_derived else None, force=True)
-    row = select_chips(full, [chip_id])
     chip = row.iloc[0]
     m = compute_metrics(row, conv).iloc[0]
     v = verdicts(s, row, destinations=[dest], as_of=day, ctx=ctx, conv=conv).iloc[0]
