@@ -8,6 +8,7 @@ cells are parsed, never corrected.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import difflib
 import io
 import re
@@ -235,6 +236,9 @@ def _cell_problems(frame: pd.DataFrame, lines: np.ndarray, name: str) -> list[Pr
     return problems
 
 
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+
+
 def day_ordinals(raw: pd.Series) -> np.ndarray:
     """Dated cells as proleptic ordinals (datetime.date.toordinal), the form rules compare.
 
@@ -247,9 +251,9 @@ def day_ordinals(raw: pd.Series) -> np.ndarray:
     days = pd.to_datetime(text.where(text.str.match(r"^\d{4}-\d{2}-\d{2}$"), None), format="%Y-%m-%d", errors="coerce")
     months = pd.to_datetime(text.where(text.str.match(_MONTH), None), format="%Y-%m", errors="coerce")
     months = months + pd.offsets.MonthEnd(0)
-    for stamp in (days, months):
+    for stamp in (days, months):  # days since 1970-01-01, shifted to the proleptic ordinal: no per-row Python
         ok = stamp.notna().to_numpy()
-        out[ok] = [d.toordinal() for d in stamp[ok].dt.date]
+        out[ok] = stamp[ok].to_numpy(dtype="datetime64[D]").astype(np.int64) + _EPOCH_ORDINAL
     return out
 
 

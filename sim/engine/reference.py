@@ -17,7 +17,15 @@ from ..data.chips import day_ordinals
 from ..data.destinations import ear_country, parse_date, set_members
 from ..rules.conventions import DEFAULT_CONVENTIONS
 from ..rules.predicates import HI, eccn_match, leaves, names_match, split_points
-from ..rules.scenario import NOT_AN_EXPORT, NOT_CONTROLLED, SEVERITY, Scenario, rule_in_force, transaction_as_export
+from ..rules.scenario import (
+    DATE_METRICS,
+    NOT_AN_EXPORT,
+    NOT_CONTROLLED,
+    SEVERITY,
+    Scenario,
+    rule_in_force,
+    transaction_as_export,
+)
 
 INDETERMINATE = "indeterminate"
 
@@ -38,7 +46,8 @@ def chip_record(metrics_row, chip_row, quantity: float = 1.0) -> dict:
         record[k], record[k + HI] = float(metrics_row[f"{k}_low"]), float(metrics_row[f"{k}_high"])
     density = chip_row.get("memory_bw_density_gbps_mm2")
     made_in, designer = _text(chip_row, "made_in"), _text(chip_row, "designer_country")
-    record["us_available"] = record["us_available" + HI] = float(day_ordinals(pd.Series([_text(chip_row, "us_available")]))[0])
+    for name in DATE_METRICS:  # dated facts as day ordinals, as the vectorised engine reads them
+        record[name] = record[name + HI] = float(day_ordinals(pd.Series([_text(chip_row, name)]))[0])
     record.update(memory_bw_density_gbps_mm2=float("nan") if density is None else float(density),
                   consignment_tpp=record["tpp"] * quantity, **{"consignment_tpp" + HI: record["tpp" + HI] * quantity},
                   datacenter=bool(chip_row["datacenter"]) if chip_row["datacenter"] == chip_row["datacenter"] else True,

@@ -23,6 +23,7 @@ from ..errors import ChipsimError
 from ..rules.conventions import DEFAULT_CONVENTIONS, MetricConventions
 from ..rules.predicates import HI, Facts, evaluate, leaves, split_points, uses
 from ..rules.scenario import (
+    DATE_METRICS,
     NOT_AN_EXPORT,
     NOT_CONTROLLED,
     SEVERITY,
@@ -176,7 +177,7 @@ def chip_facts(metrics: pd.DataFrame, chips: pd.DataFrame, ctx: Context):
         m[name], m[name + HI] = col(metrics[f"{name}_low"]), col(metrics[f"{name}_high"])
     m["memory_bw_density_gbps_mm2"] = col(chips["memory_bw_density_gbps_mm2"])
     m["consignment_tpp"], m["consignment_tpp" + HI] = m["tpp"] * float(ctx.quantity), m["tpp" + HI] * float(ctx.quantity)
-    for name in ("us_available",):  # dated facts as day ordinals ('no' = never: +inf)
+    for name in DATE_METRICS:  # dated facts as day ordinals ('no' = never: +inf)
         m[name] = m[name + HI] = col(day_ordinals(chips[name]) if name in chips else np.full(len(chips), np.nan))
     made_in, designer = _text_column(chips, "made_in"), _text_column(chips, "designer_country")
     segment = _text_column(chips, "segment")
