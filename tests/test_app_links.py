@@ -144,7 +144,9 @@ def test_compare_says_why_a_stricter_edit_gives_a_looser_outcome():
 
 def test_the_full_trace_wraps_and_downloads_with_its_provenance():
     at = run_app(screen="Matrix", scenario="us-2026-01", chip="nvidia-h200-sxm", dest="CN", hq="CN")
+    assert not at.code  # closed, the trace is not built: a rerun spends nothing on it
     at.session_state["_capture_downloads"] = True
+    at.session_state["trace_open"] = True  # the reader opens "Full trace"
     at.run()
     assert any(c.proto.wrap_lines for c in at.code)  # long citations wrap instead of running off-screen
     name, data = at.session_state["_downloads"]["dl_trace"]

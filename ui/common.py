@@ -22,11 +22,16 @@ KEY_DESTINATIONS = ["CN", "HK", "MO", "RU", "IR", "KP", "VN", "SA", "AE", "IN", 
                     "DE", "GB", "FR", "BR", "US"]
 
 
+OUTCOME_CSS = {o: f"background-color: {c}; color: white" for o, c in OUTCOME_COLORS.items()}
+
+
+def _outcome_css(frame: pd.DataFrame) -> pd.DataFrame:
+    """Each cell's colour from its outcome word (a trailing ↻ marks a change), a column at a time."""
+    return frame.apply(lambda col: col.astype(str).str.removesuffix(" ↻").map(OUTCOME_CSS).fillna(""))
+
+
 def style_outcomes(frame: pd.DataFrame):
-    def color(v):
-        c = OUTCOME_COLORS.get(v.removesuffix(" ↻") if isinstance(v, str) else v)
-        return f"background-color: {c}; color: white" if c else ""
-    return frame.style.map(color)
+    return frame.style.apply(_outcome_css, axis=None)
 
 
 def destination_groups(day) -> dict[str, list[str]]:
@@ -59,8 +64,10 @@ def outcome_legend() -> str:
 
 
 def verdict_row(state, chip_id: str, dest: str):
-    table = state.table[state.table["chip_id"] == chip_id]
-    return verdicts(state.scenario, table, destinations=[dest], as_of=state.as_of, ctx=state.ctx).iloc[0]
+    """One pair's verdict, read from the destination's cached verdicts of every chip: choosing another chip, or
+    another session opening the same view, evaluates nothing."""
+    v = dest_verdicts(state, dest)
+    return v[v["chip_id"] == chip_id].iloc[0]
 
 
 def import_summary(measures: str) -> str:
@@ -73,7 +80,8 @@ def import_summary(measures: str) -> str:
 def explanation_box(state, chip_id: str, dest: str) -> None:
     v = verdict_row(state, chip_id, dest)
     color = OUTCOME_COLORS[v["outcome"]]
-    name = state.table.set_index("chip_id").at[chip_id, "name"] if chip_id in set(state.table["chip_id"]) else chip_id
+    names = state.table.loc[state.table["chip_id"] == chip_id, "name"]
+    name = names.iloc[0] if len(names) else chip_id
     st.markdown(f"<div style='border-left:6px solid {color};padding-left:8px'>"
                 f"<b>{abbreviate(name)} ({chip_id}) → {v['destination_name']} ({dest}): {v['outcome'].upper()}</b>"
                 f"<br><span style='font-size:1.1em'>{abbreviate(headline(v, state.scenario))}.</span>"
@@ -90,15 +98,22 @@ def explanation_box(state, chip_id: str, dest: str) -> None:
                 + "".join(f"<br><b>⚠ Assumed, not read from the link: {html.escape(n)}.</b>"
                           for n in st.session_state.get(view.UNREAD, [])) + "</div>",
                 unsafe_allow_html=True)
-    with st.expander("Full trace with every prong and citation"):
-        trace = explain(chip_id, dest, state.scenario, as_of=state.as_of, table=state.table, ctx=state.ctx)
-        st.code(trace, language=None, wrap_lines=True)  # long citations wrap: nothing off-screen at 1440 px
-        from .exports import download
-
-        prov = state.provenance()  # the file says which rules, date, edits and transaction it traces
-        download(st, "Download the trace (.txt)", "dl_trace", prov.file_name("trace", "txt", f"{chip_id}_{dest}"),
-                 "text/plain", lambda: ("\n".join(prov.lines()) + "\n\n" + trace + "\n").encode("utf-8"))
+    trace_box = st.expander("Full trace with every prong and citation", key="trace_open", on_change="rerun")
+    if trace_box.open:  # built only when opened: the card above already says what most readers need
+        with trace_box:
+            _trace(state, chip_id, dest)
     determination_downloads(state, chip_id, dest)
+
+
+def _trace(state, chip_id: str, dest: str) -> None:
+    """Every prong and citation of one verdict, wrapped, with a download that names its provenance."""
+    trace = explain(chip_id, dest, state.scenario, as_of=state.as_of, table=state.table, ctx=state.ctx)
+    st.code(trace, language=None, wrap_lines=True)  # long citations wrap: nothing off-screen at 1440 px
+    from .exports import download
+
+    prov = state.provenance()  # the file says which rules, date, edits and transaction it traces
+    download(st, "Download the trace (.txt)", "dl_trace", prov.file_name("trace", "txt", f"{chip_id}_{dest}"),
+             "text/plain", lambda: ("\n".join(prov.lines()) + "\n\n" + trace + "\n").encode("utf-8"))
 
 
 def determination_downloads(state, chip_id: str, dest: str) -> None:
@@ -123,13 +138,14 @@ def determination_downloads(state, chip_id: str, dest: str) -> None:
                  help="One document that reads like a practitioner's memo; the HTML prints cleanly to PDF")
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
-def _dest_verdicts(_scenario, key: tuple, table: pd.DataFrame, as_of, ctx, dest: str) -> pd.DataFrame:
-    return verdicts(_scenario, table, destinations=[dest], as_of=as_of, ctx=ctx)
+@st.cache_resource(show_spinner=False, max_entries=64)  # shared, read-only (see ui.state.cached_outcomes)
+def _dest_verdicts(_scenario, key: tuple, _table: pd.DataFrame, as_of, ctx, dest: str) -> pd.DataFrame:
+    return verdicts(_scenario, _table, destinations=[dest], as_of=as_of, ctx=ctx)
 
 
 def dest_verdicts(state, dest: str) -> pd.DataFrame:
-    """Every chip's verdict (with reasons) for one destination, cached per scenario, edits, date and transaction."""
+    """Every chip's verdict (with reasons) for one destination, cached per scenario, edits, date, transaction and
+    chip table."""
     return _dest_verdicts(state.scenario, state.key, state.table, state.as_of, state.ctx, dest)
 
 

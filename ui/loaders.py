@@ -13,8 +13,9 @@ from sim import load_chips
 from sim.rules.scenario import Scenario, load_scenario
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_resource(show_spinner=False)
 def bundled_chips() -> pd.DataFrame:
+    """The bundled table, one object shared by every session (read, never modified: screens filter copies)."""
     return load_chips()
 
 

@@ -6,10 +6,17 @@ from __future__ import annotations
 import streamlit as st
 
 from sim.data.destinations import countries
-from sim.engine.importer import import_answers
 
 from . import view
-from .common import country_label, destination_groups, explanation_box, outcome_legend, style_outcomes, summary_line
+from .common import (
+    country_label,
+    dest_verdicts,
+    destination_groups,
+    explanation_box,
+    outcome_legend,
+    style_outcomes,
+    summary_line,
+)
 from .exports import verdict_csv
 
 
@@ -66,9 +73,9 @@ def render(state) -> None:
         return
     shown = outcomes.copy()
     shown.insert(0, "TPP", metrics.loc[order, "tpp"].round(0))
-    word, _ = import_answers(state.table.set_index("chip_id").loc[order].reset_index(), [dest], state.as_of)
+    word = dest_verdicts(state, dest).set_index("chip_id")["import"].reindex(order)
     if (word != "open").any():  # the destination's own measures, beside the US outcomes, never mixed into them
-        shown.insert(1, f"import into {dest}", word[:, 0])
+        shown.insert(1, f"import into {dest}", word.to_numpy())
     st.markdown(outcome_legend() + " — select a cell to explain that pair.", unsafe_allow_html=True)
     st.dataframe(style_outcomes(shown).format({"TPP": "{:,.0f}"}, na_rep="unknown"), key="matrix",
                  on_select=lambda: _cell_chosen(order, dests), selection_mode="single-cell",

@@ -17,7 +17,7 @@ from sim.rules.scenario import EXPORTS, overlay_toml
 from . import periods, view
 from .exports import download
 from .loaders import preset
-from .state import FIRST_DAY, IN_FORCE, LAST_DAY, SCREENS, AppState, chip_table, resolve
+from .state import FIRST_DAY, IN_FORCE, LAST_DAY, SCREENS, AppState, chip_table, resolve, table_key
 from .words import abbreviate
 
 BADGE = {"in_force": "green", "not_enforced": "orange", "reported": "orange", "proposal": "blue", "proposed": "red",
@@ -255,14 +255,16 @@ def render() -> AppState:
     choice, base, day, phase = _rules_and_date(sb)
     edits = _parameters(sb, base)
     scenario = base.with_values(edits) if edits else base
+    table = chip_table()
     if scenario.has_derived:  # a threshold derived from the chip table on this day (China's best chip)
-        scenario = resolve_derived(scenario, chip_table(), day, force=True)
+        scenario = resolve_derived(scenario, table, day, force=True)
         for p in scenario.parameters.values():
             if p.derived is not None:
                 sb.info(f"**{p.name}** (derived): {derived_text(p)}.", icon="🧮")
 
     ctx = _transaction(sb, base)
-    state = AppState(scenario=scenario, as_of=day, ctx=ctx, table=chip_table(), screen=screen, choice=choice, phase=phase)
+    state = AppState(scenario=scenario, as_of=day, ctx=ctx, table=table, screen=screen, choice=choice, phase=phase,
+                     table_key=table_key(table))
     if edits:
         prov = state.provenance()
         text = (toml_header(prov) + overlay_toml(base, edits, sid=f"{base.id}-edited")).encode("utf-8")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import math
 from dataclasses import dataclass
 
@@ -25,10 +26,31 @@ FIRST_DAY, LAST_DAY = dt.date(2022, 8, 26), dt.date(2030, 12, 31)  # the dates t
 MAX_LINK_EDITS = 100  # `set=` entries read from a link; a scenario has a few dozen parameters
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def cached_outcomes(_scenario: Scenario, key: tuple, table: pd.DataFrame, as_of, ctx: Context) -> pd.DataFrame:
-    """Outcome words for every chip x destination; `key` identifies scenario + edits for the cache."""
-    return outcome_matrix(_scenario, table, None, as_of=as_of, ctx=ctx)
+# The caches below are shared by every session and hand out the cached object itself (cache_resource, not
+# cache_data's unpickled copy per call): callers read them and never modify them. Their arguments that are
+# large (a scenario, the chip table) go unhashed behind a `key` that names them; hashing the chip table on
+# every call cost more than the verdicts it guarded (py-spy, benchmarks/app_rerun.py --browser).
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def cached_outcomes(_scenario: Scenario, key: tuple, _table: pd.DataFrame, as_of, ctx: Context) -> pd.DataFrame:
+    """Outcome words for every chip x destination; `key` identifies scenario + edits + table for the cache."""
+    return outcome_matrix(_scenario, _table, None, as_of=as_of, ctx=ctx)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _metrics(table_key: str, _table: pd.DataFrame) -> pd.DataFrame:
+    return with_metrics(_table)
+
+
+def fingerprint(table: pd.DataFrame) -> str:
+    """A digest of a chip table's content: the bundled table's is computed once, a user's table's once per run."""
+    return hashlib.sha1(pd.util.hash_pandas_object(table, index=True).to_numpy().tobytes()).hexdigest()
+
+
+@st.cache_resource(show_spinner=False)
+def _bundled_fingerprint() -> str:
+    return fingerprint(bundled_chips())
 
 
 @dataclass
@@ -40,6 +62,7 @@ class AppState:
     screen: str
     choice: str = ""  # the sidebar's rules choice: a preset id or IN_FORCE
     phase: str = ""  # label of the preset's phase evaluated, if it has phases
+    table_key: str = ""  # the chip table's fingerprint (`table_key`): caches name the table by it
 
     def provenance(self):
         """What every export names: scenario, edits, date, phase, chip table, chipsim version."""
@@ -52,18 +75,18 @@ class AppState:
     @property
     def key(self) -> tuple:
         return (self.scenario.id, tuple(sorted(self.scenario.edits.items())), str(self.as_of), self.ctx,
-                tuple(self.table["chip_id"]))
+                self.table_key or table_key(self.table))
 
     def outcomes(self) -> pd.DataFrame:
         return cached_outcomes(self.scenario, self.key, self.table, self.as_of, self.ctx)
 
     def outcomes_of(self, scenario: Scenario, day=None) -> pd.DataFrame:
         """Outcomes of another (unedited) scenario for this session's chips and transaction."""
-        key = (scenario.id, (), str(day), self.ctx, tuple(self.table["chip_id"]))
+        key = (scenario.id, (), str(day), self.ctx, self.table_key or table_key(self.table))
         return cached_outcomes(scenario, key, self.table, day, self.ctx)
 
     def metrics_table(self) -> pd.DataFrame:
-        return with_metrics(self.table)
+        return _metrics(self.table_key or table_key(self.table), self.table)
 
 
 def chip_table() -> pd.DataFrame:
@@ -75,6 +98,11 @@ def chip_table() -> pd.DataFrame:
         return base
     base = base[~base["chip_id"].isin(st.session_state.get("replaced_chips", []))]
     return pd.concat([base, extra], ignore_index=True)
+
+
+def table_key(table: pd.DataFrame) -> str:
+    """What caches call a chip table: the bundled one by its digest computed once, any other by its content."""
+    return _bundled_fingerprint() if table is bundled_chips() else fingerprint(table)
 
 
 def _qp_get(name, default=None):
