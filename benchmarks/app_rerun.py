@@ -125,7 +125,10 @@ def launch(pw):
 
 
 def browser_mode(n: int, port: int) -> None:
-    """Median time, over n tries, from a user's action to its answer on screen, per interaction."""
+    """Median time, over n tries, from a user's action to its answer on screen, per interaction.
+
+    The clock starts at the raw input event (a key press, a mouse click at a place found beforehand), so
+    Playwright's own waiting for an element to be ready is not counted as the app's time."""
     from playwright.sync_api import sync_playwright
 
     proc, url = start_server(port)
@@ -154,9 +157,9 @@ def browser_mode(n: int, port: int) -> None:
                 box = page.get_by_role("spinbutton", name="3A090.a.1.tpp (TPP)")
                 if not box.count():
                     page.get_by_text(re.compile(r"^Parameters \(\d+\)$")).click()
+                box.fill(str(4000 - i))  # typed before the clock starts: the edit happens on Enter
                 t = time.perf_counter()
-                box.fill(str(4000 - i))
-                box.press("Enter")
+                page.keyboard.press("Enter")
                 page.wait_for_function(f"() => decodeURIComponent(location.search).includes('3A090.a.1.tpp:{4000 - i}')",
                                        timeout=60_000)
                 settled(page, f"({chip[0]}) → China (CN)")
@@ -166,8 +169,9 @@ def browser_mode(n: int, port: int) -> None:
                 page.keyboard.press("Enter")
                 settled(page, "under us-2026-01")  # the verdict card names the rules it was evaluated under
                 presets.append(time.perf_counter() - t)
+                where = page.get_by_text("Timeline", exact=True).first.bounding_box()
                 t = time.perf_counter()
-                page.get_by_text("Timeline", exact=True).first.click()
+                page.mouse.click(where["x"] + where["width"] / 2, where["y"] + where["height"] / 2)
                 settled(page, "Timeline of the rules in force")
                 screens.append(time.perf_counter() - t)
                 page.context.close()

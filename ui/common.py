@@ -26,8 +26,13 @@ OUTCOME_CSS = {o: f"background-color: {c}; color: white" for o, c in OUTCOME_COL
 
 
 def _outcome_css(frame: pd.DataFrame) -> pd.DataFrame:
-    """Each cell's colour from its outcome word (a trailing ↻ marks a change), a column at a time."""
-    return frame.apply(lambda col: col.astype(str).str.removesuffix(" ↻").map(OUTCOME_CSS).fillna(""))
+    """Each cell's colour from its outcome word, a column at a time; a trailing ↻ (same outcome, new
+    classification or rule) is set in bold."""
+    def column(col: pd.Series) -> pd.Series:
+        text = col.astype(str)
+        css = text.str.removesuffix(" ↻").map(OUTCOME_CSS).fillna("")
+        return css.where(~text.str.endswith(" ↻"), css + "; font-weight: bold")
+    return frame.apply(column)
 
 
 def style_outcomes(frame: pd.DataFrame):

@@ -23,9 +23,9 @@ CURRENT = "current"
 ONE = "destination"
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def _side(_scenario, key: tuple, table: pd.DataFrame, dests: tuple, as_of, ctx) -> pd.DataFrame:
-    return verdicts(_scenario, table, destinations=list(dests), as_of=as_of, ctx=ctx)
+@st.cache_resource(show_spinner=False, max_entries=16)  # shared, read-only (see ui.state.cached_outcomes)
+def _side(_scenario, key: tuple, _table: pd.DataFrame, dests: tuple, as_of, ctx) -> pd.DataFrame:
+    return verdicts(_scenario, _table, destinations=list(dests), as_of=as_of, ctx=ctx)
 
 
 def side(state, which: str, dests: list[str]):
@@ -36,7 +36,7 @@ def side(state, which: str, dests: list[str]):
     else:
         s = preset(which)
         day = s.as_of(None)
-    key = (s.id, tuple(sorted(s.edits.items())), str(day), state.ctx, tuple(state.table["chip_id"]), tuple(dests))
+    key = (s.id, tuple(sorted(s.edits.items())), str(day), state.ctx, state.table_key, tuple(dests))
     return s, day, _side(s, key, state.table, tuple(dests), day, state.ctx)
 
 

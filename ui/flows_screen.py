@@ -32,9 +32,9 @@ def bundled_volumes() -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def enacted_parts(volumes: pd.DataFrame, table: pd.DataFrame, ctx) -> pd.DataFrame:
+def enacted_parts(volumes: pd.DataFrame, table_key: str, _table: pd.DataFrame, ctx) -> pd.DataFrame:
     """The as-enacted verdict of every shipment part: it does not depend on the sidebar's edits, so it is cached."""
-    return shipment_parts(volumes, None, table=table, options=FlowOptions(draws=DRAWS), ctx=ctx)
+    return shipment_parts(volumes, None, table=_table, options=FlowOptions(draws=DRAWS), ctx=ctx)
 
 
 def _quarters(run, label: str) -> pd.DataFrame:
@@ -114,7 +114,7 @@ def history(state, where) -> None:
     owner = view.bound(where.selectbox, "Owner (buyer)", owners, "fl_owner_w", "fl_owner", fallback="China")
     mine = volumes[volumes["owner"] == owner].reset_index(drop=True)
     options = FlowOptions(draws=DRAWS)
-    parts = enacted_parts(mine, state.table, state.ctx)
+    parts = enacted_parts(mine, state.table_key, state.table, state.ctx)
     enacted = run_flows(volumes, None, owner=owner, options=options, table=state.table, ctx=state.ctx,
                         parts=parts)
     other = run_flows(volumes, state.scenario, owner=owner, options=options, table=state.table,
@@ -220,11 +220,11 @@ def forward_sentence(out: pd.DataFrame, label: str, chip: str) -> str:
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _balance(_scenario, key, table: pd.DataFrame, ctx) -> pd.DataFrame:
+def _balance(_scenario, key, _table: pd.DataFrame, ctx) -> pd.DataFrame:
     """The balance as enacted and under the scenario (`key` identifies scenario + edits for the cache)."""
     from sim.analysis.balance import balance
 
-    kw = dict(options=FlowOptions(draws=DRAWS), table=table, ctx=ctx)
+    kw = dict(options=FlowOptions(draws=DRAWS), table=_table, ctx=ctx)
     return pd.concat([balance(bundled_volumes(), None, **kw), balance(bundled_volumes(), _scenario, **kw)],
                      ignore_index=True)
 

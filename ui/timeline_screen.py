@@ -16,9 +16,10 @@ from .matrix import chip_picker, dest_picker
 from .words import abbreviate
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def history(table: pd.DataFrame, chip_ids: tuple, dest: str, ctx, until) -> pd.DataFrame:
+@st.cache_resource(show_spinner=False, max_entries=16)  # shared, read-only (see ui.state.cached_outcomes)
+def history(table_key: str, _table: pd.DataFrame, dest: str, ctx, until) -> pd.DataFrame:
     """Every chip's verdict for `dest` on each change date (long form: date, preset, chip, words)."""
+    table = _table
     frames = []
     for day in change_dates(until):
         s = in_force_on(day)
@@ -49,7 +50,7 @@ def render(state) -> None:
     c1, c2 = st.columns(2)
     chip = chip_picker(c1, state, "tl_chip")
     dest = dest_picker(c2, "tl_dest")
-    h = history(state.table, tuple(state.table["chip_id"]), dest, state.ctx, view.today())
+    h = history(state.table_key, state.table, dest, state.ctx, view.today())
     mine = h[h["chip_id"] == chip].reset_index(drop=True)
     mine["what changed"] = what_changed(mine)
     names = dict(zip(state.table["chip_id"], state.table["name"]))
@@ -81,5 +82,4 @@ def render(state) -> None:
     shown.index = [f"{names.get(c, c)} ({c})" for c in shown.index]
     st.caption("Columns: each date on which the rules, a dated rule part or a country group changed, and the enforced "
                "preset that day. ↻ = same outcome, but a new classification or deciding rule.")
-    st.dataframe(style_outcomes(shown).map(lambda v: "font-weight: bold" if isinstance(v, str) and v.endswith("↻") else ""),
-                 height=min(38 + 35 * len(shown), 640))
+    st.dataframe(style_outcomes(shown), height=min(38 + 35 * len(shown), 640))
