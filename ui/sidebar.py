@@ -17,7 +17,7 @@ from sim.rules.scenario import EXPORTS, overlay_toml
 from . import periods, view
 from .exports import download
 from .loaders import preset
-from .state import FIRST_DAY, IN_FORCE, LAST_DAY, SCREENS, AppState, chip_table, resolve, table_key
+from .state import FIRST_DAY, IN_FORCE, LAST_DAY, SCREENS, AppState, chip_table, resolve
 from .words import abbreviate
 
 BADGE = {"in_force": "green", "not_enforced": "orange", "reported": "orange", "proposal": "blue", "proposed": "red",
@@ -263,8 +263,7 @@ def render() -> AppState:
                 sb.info(f"**{p.name}** (derived): {derived_text(p)}.", icon="🧮")
 
     ctx = _transaction(sb, base)
-    state = AppState(scenario=scenario, as_of=day, ctx=ctx, table=table, screen=screen, choice=choice, phase=phase,
-                     table_key=table_key(table))
+    state = AppState(scenario=scenario, as_of=day, ctx=ctx, table=table, screen=screen, choice=choice, phase=phase)
     if edits:
         prov = state.provenance()
         text = (toml_header(prov) + overlay_toml(base, edits, sid=f"{base.id}-edited")).encode("utf-8")

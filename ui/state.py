@@ -64,6 +64,10 @@ class AppState:
     phase: str = ""  # label of the preset's phase evaluated, if it has phases
     table_key: str = ""  # the chip table's fingerprint (`table_key`): caches name the table by it
 
+    def __post_init__(self) -> None:
+        if not self.table_key:
+            self.table_key = table_key(self.table)
+
     def provenance(self):
         """What every export names: scenario, edits, date, phase, chip table, chipsim version."""
         from sim.report.provenance import describe, table_label
@@ -75,18 +79,18 @@ class AppState:
     @property
     def key(self) -> tuple:
         return (self.scenario.id, tuple(sorted(self.scenario.edits.items())), str(self.as_of), self.ctx,
-                self.table_key or table_key(self.table))
+                self.table_key)
 
     def outcomes(self) -> pd.DataFrame:
         return cached_outcomes(self.scenario, self.key, self.table, self.as_of, self.ctx)
 
     def outcomes_of(self, scenario: Scenario, day=None) -> pd.DataFrame:
         """Outcomes of another (unedited) scenario for this session's chips and transaction."""
-        key = (scenario.id, (), str(day), self.ctx, self.table_key or table_key(self.table))
+        key = (scenario.id, (), str(day), self.ctx, self.table_key)
         return cached_outcomes(scenario, key, self.table, day, self.ctx)
 
     def metrics_table(self) -> pd.DataFrame:
-        return _metrics(self.table_key or table_key(self.table), self.table)
+        return _metrics(self.table_key, self.table)
 
 
 def chip_table() -> pd.DataFrame:

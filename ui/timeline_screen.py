@@ -19,11 +19,10 @@ from .words import abbreviate
 @st.cache_resource(show_spinner=False, max_entries=16)  # shared, read-only (see ui.state.cached_outcomes)
 def history(table_key: str, _table: pd.DataFrame, dest: str, ctx, until) -> pd.DataFrame:
     """Every chip's verdict for `dest` on each change date (long form: date, preset, chip, words)."""
-    table = _table
     frames = []
     for day in change_dates(until):
         s = in_force_on(day)
-        v = verdicts(s, table, destinations=[dest], as_of=day, ctx=ctx)
+        v = verdicts(s, _table, destinations=[dest], as_of=day, ctx=ctx)
         frames.append(v.assign(date=day.isoformat(), preset=s.id, status=s.status_label))
     return pd.concat(frames, ignore_index=True)
 
