@@ -25,6 +25,9 @@ from streamlit.testing.v1 import AppTest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 APP = str(ROOT / "app.py")
+from sim.rules.scenario import load_scenario  # noqa: E402 - after the checkout is on the path
+
+A1_LABEL = load_scenario("us-2023-11").parameters["3A090.a.1.tpp"].plain_label  # the edited field, as the sidebar labels it
 
 
 def measure(screen: str, n: int) -> tuple[float, float]:
@@ -154,7 +157,7 @@ def browser_mode(n: int, port: int) -> None:
                 page.keyboard.press("Enter")
                 settled(page, f"({chip[0]}) → China (CN)")
                 chips.append(time.perf_counter() - t)
-                box = page.get_by_role("spinbutton", name="3A090.a.1.tpp (TPP)")
+                box = page.get_by_role("spinbutton", name=A1_LABEL)
                 if not box.count():
                     page.get_by_text(re.compile(r"^Parameters \(\d+\)$")).click()
                 box.fill(str(4000 - i))  # typed before the clock starts: the edit happens on Enter

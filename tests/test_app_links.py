@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 from conftest import run_app
 
+from sim.rules.scenario import load_scenario
+
 
 def _card(at) -> str:
     return next(m.value for m in at.markdown if "→" in m.value and "<b>" in m.value)
@@ -130,7 +132,7 @@ def test_the_best_chip_is_given_at_the_current_value_with_units_and_separators()
     table = next(d.value for d in at.dataframe if "best chip" in d.value.columns)
     current = table[table.iloc[:, 0].str.contains("current value")]
     assert len(current) == 1 and current.iloc[0, 0].startswith("4,800")
-    assert table.columns[0] == "3A090.a.1.tpp (TPP)" and table["its TPP"].str.match(r"^[\d,]*$").all()
+    assert table.columns[0] == load_scenario("us-2023-11").parameters["3A090.a.1.tpp"].plain_label and table["its TPP"].str.match(r"^[\d,]*$").all()
 
 
 def test_compare_says_why_a_stricter_edit_gives_a_looser_outcome():
@@ -154,3 +156,11 @@ def test_the_full_trace_wraps_and_downloads_with_its_provenance():
     assert name.endswith("_trace_nvidia-h200-sxm_CN.txt") and "hq-CN" in name
     assert text.startswith("chipsim ") and "transaction: export from the US; end user headquartered in CN" in text
     assert "VERDICT: LICENSE" in text and "rlp-2026-case-by-case" in text
+
+
+def test_parameters_are_labelled_in_plain_words_with_the_id_in_the_tooltip():
+    at = run_app(scenario="us-2023-11", set="3A090.a.1.tpp:2300")
+    p = load_scenario("us-2023-11").parameters["3A090.a.1.tpp"]
+    box = at.sidebar.number_input(key="param:3A090.a.1.tpp")
+    assert box.value == 2300 and box.label == p.plain_label  # the edited value never contradicts the label
+    assert "3A090.a.1.tpp" not in box.label and "4800" not in box.label and "`3A090.a.1.tpp`" in box.help

@@ -258,7 +258,7 @@ def test_compare_one_country_shows_reclassifications_and_opens_the_timeline():
 
 def test_timeline_marks_a_new_rule_with_the_same_outcome():
     at = clean(app(screen="Timeline", chip="nvidia-a100-sxm", dest="CN"))
-    mine = at.dataframe[0].value
+    mine = at.table[0].value
     assert "classification, rule" in set(mine["what changed"]) or "classification" in " ".join(mine["what changed"])
 
 

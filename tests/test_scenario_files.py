@@ -1,6 +1,7 @@
 """A damaged or hostile scenario file gives one clear error, never a traceback."""
 
 import random
+import re
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -71,3 +72,29 @@ def test_self_referring_predicate_and_destination_in_classification(tmp_path):
                     'when = { dest_in = "d5_mo" }\ncitation = "c"\n')
     with pytest.raises(ChipsimError, match="only chip figures"):
         load_scenario(path)
+
+
+def _value_spellings(p) -> set[str]:
+    """How a parameter's value may be written in words: 4800, 4,800, 4800.0, 5.92, a date."""
+    return {p.text(), f"{p.value:,.0f}" if p.value >= 1000 else p.text(), f"{p.value:,g}"}
+
+
+@pytest.mark.parametrize("pid", preset_ids())
+def test_every_bundled_parameter_has_plain_words_without_its_id_or_value(pid):
+    """A screen labels a threshold with its plain words; an edit must never contradict its label, so the words
+    carry no value, and the id (3A090.a.1.tpp) is left to tooltips."""
+    for name, p in load_scenario(pid).parameters.items():
+        assert p.short, f"{pid}: {name} has no plain words (short = ...)"
+        assert name not in p.short and not re.search(r"\d[A-Z]\d{3}", p.short), (pid, name, p.short)  # no ECCN
+        if p.derived is None:
+            assert not any(v in p.short for v in _value_spellings(p)), (pid, name, p.short)
+        assert p.plain_label.startswith(p.short)
+
+
+def test_a_users_rule_file_without_plain_words_is_labelled_by_its_id(tmp_path):
+    path = tmp_path / "mine.toml"
+    path.write_text('id = "mine"\nextends = "us-2023-11"\ntitle = "mine"\n\n[parameters."my.tpp"]\nvalue = 10\n'
+                    'unit = "TPP"\nstricter = "lower"\ncitation = "none"\n')
+    s = load_scenario(str(path))
+    assert s.parameters["my.tpp"].plain_label == "my.tpp (TPP)"
+    assert s.parameters["3A090.a.1.tpp"].short == load_scenario("us-2023-11").parameters["3A090.a.1.tpp"].short

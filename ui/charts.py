@@ -276,15 +276,16 @@ def sweep_runs(chip_ids, names, values: np.ndarray, codes: np.ndarray) -> pd.Dat
 SWEEP_Y_EXTENT = 270  # both sweep charts reserve the same y-axis width, so their x axes (and "now" lines) align
 
 
-def sweep_chart(runs: pd.DataFrame, counts: pd.DataFrame, flips: pd.DataFrame, order: list[str], *, param: str, unit: str,
-                preset_value: float, dest_label: str, selected: str | None = None) -> tuple[alt.LayerChart, alt.LayerChart]:
-    """(how many chips get each outcome along the sweep, each chip's outcome with its flip points ticked)."""
+def sweep_chart(runs: pd.DataFrame, counts: pd.DataFrame, flips: pd.DataFrame, order: list[str], *, param: str,
+                xtitle: str, preset_value: float, dest_label: str,
+                selected: str | None = None) -> tuple[alt.LayerChart, alt.LayerChart]:
+    """(how many chips get each outcome along the sweep, each chip's outcome with its flip points ticked); the
+    axis says the parameter in plain words (`xtitle`), its tooltips name its id (`param`)."""
     xs = alt.Scale(domain=[float(runs["from"].min()), float(runs["to"].max())])
     color = outcome_color(f"Outcome for {dest_label}", "top")
     quiet = outcome_color("", None)
     zoom = alt.selection_interval(bind="scales", encodings=["x"], name="zoom")
     pick = alt.selection_point(fields=["chip_id"], name="pick", on="click", clear=False)
-    xtitle = f"{param} ({unit})"
     top = alt.Chart(counts).mark_area(interpolate="step-after").encode(
         x=alt.X("value:Q", scale=xs, title=xtitle),
         # the axis title sits above the chart, so both charts' y axes take exactly SWEEP_Y_EXTENT pixels

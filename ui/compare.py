@@ -73,6 +73,18 @@ def looser_reasons(m: pd.DataFrame) -> list[str]:
     return out
 
 
+def _details(pair: pd.Series, title: str, before: tuple, after: tuple) -> None:
+    """One pair, both sides in full sentences: the classification, rule and reason the table has no room for."""
+    lines = [f"**{title}** — {pair['what changed']} changed"]
+    for side_, (sid, day) in (("from", before), ("to", after)):
+        lines.append(f"- **{side_} `{sid}`** (as of {day}): **{pair[f'outcome ({side_})']}** · classification "
+                     f"{pair[f'classification ({side_})']} · rule `{pair[f'rule ({side_})']}` — "
+                     f"{pair[f'reason ({side_})']}")
+    if pair["why looser"]:
+        lines.append(f"- why looser: {pair['why looser']}")
+    st.markdown("\n".join(lines))
+
+
 def _open_timeline(chip: str, dest: str) -> None:
     view.select("chip", chip)
     view.select("dest", dest)
@@ -125,20 +137,25 @@ def render(state) -> None:
                    "see the column 'why looser'.")
     shown = changed.copy()
     shown.insert(0, "chip", shown["chip_id"].map(names))
-    order = ["chip", "chip_id", "destination", "what changed", "outcome (from)", "outcome (to)", "why looser"] + \
-        (["caught by (to)"] if shown["caught by (to)"].ne("").any() else []) + \
-        ["classification (from)", "classification (to)", "rule (from)", "rule (to)", "reason (from)", "reason (to)"]
+    order = ["chip", "chip_id", "destination", "what changed", "outcome (from)", "outcome (to)", "why looser",
+             "caught by (to)", "classification (from)", "classification (to)", "rule (from)", "rule (to)",
+             "reason (from)", "reason (to)"]
+    # what fits at 1440 px without scrolling sideways; classifications and reasons are in the selected pair's details
+    visible = ["chip", "destination", "what changed", "outcome (from)", "outcome (to)"] + \
+        [c for c in ("why looser", "caught by (to)") if shown[c].ne("").any()] + ["rule (from)", "rule (to)"]
     st.subheader("Every changed pair")
-    st.caption("Select a row to choose that chip and destination, then open its Timeline.")
+    st.caption("Select a row for that pair's classifications and reasons, and to open its Timeline.")
     event = st.dataframe(style_outcomes(shown[order]), hide_index=True, key="cmp_table", on_select="rerun",
-                         selection_mode="single-row", height=min(38 + 35 * len(shown), 520),
-                         column_config={"reason (from)": st.column_config.TextColumn(width="large"),
-                                        "reason (to)": st.column_config.TextColumn(width="large")})
+                         selection_mode="single-row", height=min(38 + 35 * len(shown), 380), column_order=visible,
+                         column_config={"chip": st.column_config.TextColumn(help="The chip's name; its id is in the "
+                                                                                 "details below and in the CSV")})
     rows = getattr(getattr(event, "selection", None), "rows", None) or []
-    pick = shown.iloc[rows[0]] if rows and rows[0] < len(shown) else None
-    chip, dest = (pick["chip_id"], pick["destination"]) if pick is not None else (view.get("chip") or shown["chip_id"].iloc[0],
-                                                                                  dests[0] if len(dests) == 1 else
-                                                                                  shown["destination"].iloc[0])
+    chosen = shown["chip_id"].eq(view.get("chip")).to_numpy()  # without a selection: the sidebar's chip, else the first
+    at = rows[0] if rows and rows[0] < len(shown) else int(chosen.argmax()) if chosen.any() else 0
+    pick = shown.iloc[at]
+    chip, dest = pick["chip_id"], pick["destination"]
+    _details(pick, f"{names.get(chip, chip)} ({chip}) → {country_label(dest)}", (a_s.id, a_day),
+             (b_s.id + (" (edited)" if b_s.edits else ""), b_day))
     st.button(f"Open the Timeline of {names.get(chip, chip)} → {country_label(dest)}", key="cmp_timeline",
               on_click=_open_timeline, args=(chip, dest), type="primary")
     prov = state.provenance()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from sim.data.destinations import countries
+from sim.rules.glossary import lookup
 
 from . import view
 from .common import (
@@ -77,7 +78,12 @@ def render(state) -> None:
     if (word != "open").any():  # the destination's own measures, beside the US outcomes, never mixed into them
         shown.insert(1, f"import into {dest}", word.to_numpy())
     st.markdown(outcome_legend() + " — select a cell to explain that pair.", unsafe_allow_html=True)
+    tpp = lookup("TPP")
+    helps = {d: f"{names[d]} ({d})" for d in dests} | {
+        "TPP": f"{tpp.short()}: {tpp.meaning}",
+        f"import into {dest}": f"{names[dest]}'s own import measures for this chip (never merged into the US outcome)"}
     st.dataframe(style_outcomes(shown).format({"TPP": "{:,.0f}"}, na_rep="unknown"), key="matrix",
                  on_select=lambda: _cell_chosen(order, dests), selection_mode="single-cell",
-                 height=min(38 + 35 * len(order), 640))
+                 height=min(38 + 35 * len(order), 640),
+                 column_config={c: st.column_config.Column(help=h) for c, h in helps.items() if c in shown.columns})
     verdict_csv(st, state, order, dests, key="dl_matrix", detail=group)

@@ -177,30 +177,32 @@ def _parameters(sb, base) -> dict:
         for name, p in base.parameters.items():
             key = f"param:{name}"
             if p.derived is not None:  # computed from the chip table: shown, not edited
-                st.caption(f"**{name}** ({p.unit}): derived from the chip table — {p.label}")
+                st.caption(f"**{p.plain_label}** (`{name}`): derived from the chip table — {p.label}")
                 continue
             if p.is_date:
                 st.session_state[key] = dt.date.fromordinal(int(edits.get(name, p.value)))
-                st.date_input(f"{name} (date)", key=key, on_change=_param_changed, args=(name, p.value),
+                st.date_input(p.plain_label, key=key, on_change=_param_changed, args=(name, p.value),
                               min_value=dt.date.fromordinal(int(p.sane_range[0])),
                               max_value=dt.date.fromordinal(int(p.sane_range[1])),
-                              help=f"{p.label}. {p.citation}. Preset value {p.text()}.")
+                              help=f"`{name}`: {p.label}. {p.citation}. Preset value {p.text()}.")
                 if name in edits:
                     st.caption(f"✎ edited — preset value {p.text()}")
                 continue
             st.session_state[key] = float(edits.get(name, p.value))
             lo, hi = p.sane_range
-            st.number_input(f"{name} ({p.unit})", key=key, format="%g", on_change=_param_changed, args=(name, p.value),
+            st.number_input(p.plain_label, key=key, format="%g", on_change=_param_changed, args=(name, p.value),
                             min_value=lo, max_value=hi if hi < float("inf") else None,
-                            help=f"{p.label}. {p.citation}. Stricter: {p.stricter}. Preset value {p.value:g} {p.unit}.")
+                            help=f"`{name}`: {p.label}. {p.citation}. Stricter: {p.stricter}. "
+                                 f"Preset value {p.value:g} {p.unit}.")
             if name in edits:
                 st.caption(f"✎ edited — preset value {p.value:g} {p.unit}")
     for link in linked_parameters(base.parameters):
         values = {n: edits.get(n, base.parameters[n].value) for n in link.names}
         if len(set(values.values())) > 1 and any(n in edits for n in link.names):
             moved = next(n for n in link.names if n in edits)
-            sb.warning(f"The regulation ties {' and '.join(link.names)}: {link.why} ({link.citation}). "
-                       f"You changed {moved} only: " + ", ".join(f"{n} = {v:g}" for n, v in values.items()) + ".")
+            said = {n: f"“{base.parameters[n].short or n}” (`{n}`)" for n in link.names}
+            sb.warning(f"The regulation ties {' and '.join(said.values())}: {link.why} ({link.citation}). "
+                       f"You changed {said[moved]} only: " + ", ".join(f"{n} = {v:g}" for n, v in values.items()) + ".")
             sb.button(f"Move both to {edits[moved]:g}", key=f"tie:{moved}", on_click=_move_both,
                       args=(link.names, edits[moved]))
     return edits
@@ -260,7 +262,7 @@ def render() -> AppState:
         scenario = resolve_derived(scenario, table, day, force=True)
         for p in scenario.parameters.values():
             if p.derived is not None:
-                sb.info(f"**{p.name}** (derived): {derived_text(p)}.", icon="🧮")
+                sb.info(f"**{p.short or p.name}** (`{p.name}`, derived): {derived_text(p)}.", icon="🧮")
 
     ctx = _transaction(sb, base)
     state = AppState(scenario=scenario, as_of=day, ctx=ctx, table=table, screen=screen, choice=choice, phase=phase)

@@ -55,7 +55,9 @@ def render(state) -> None:
     current = view.get("sw_param") if view.get("sw_param") in names else default
     st.session_state["sw_param"] = current
     name = c1.selectbox("Parameter", names, key="sw_param", on_change=_param_changed,
-                        format_func=lambda n: f"{n} — {s.parameters[n].label or s.parameters[n].unit}")
+                        format_func=lambda n: s.parameters[n].plain_label,
+                        help=f"The threshold to move; now `{current}`: {s.parameters[current].label}. "
+                             f"{s.parameters[current].citation}.")
     view.put("sw_param", name)
     dest = dest_picker(c2, "sw_dest")
     p = s.parameters[name]
@@ -80,7 +82,7 @@ def render(state) -> None:
     label = country_label(dest)
     counts = pd.DataFrame([{"value": float(v), "outcome": o, "key": outcome_key(o), "rank": k, "chips": int((codes[j] == k).sum())}
                            for j, v in enumerate(values) for k, o in enumerate(OUTCOME_ORDER)])
-    st.markdown(f"**{len(changing)}** of {len(prep.chip_ids)} chips change outcome for {label} as {name} moves from "
+    st.markdown(f"**{len(changing)}** of {len(prep.chip_ids)} chips change outcome for {label} as “{p.short or name}” moves from "
                 f"{lo:,.6g} to {hi:,.6g} {p.unit} (now {p.value:,.6g}); the others are decided by another prong or rule.")
     if keep:
         ids = [prep.chip_ids[i] for i in keep]
@@ -88,7 +90,7 @@ def render(state) -> None:
         f = flips[flips["chip_id"].isin(ids)].copy()
         f["name"] = f["chip_id"].map(chip_names)
         order = [chip_names.get(c, c) for c in ids]
-        top, bottom = sweep_chart(runs, counts, f, order, param=name, unit=p.unit, preset_value=float(p.value),
+        top, bottom = sweep_chart(runs, counts, f, order, param=name, xtitle=p.plain_label, preset_value=float(p.value),
                                   dest_label=label, selected=view.get("chip"))
         st.altair_chart(without_export(top), key="sweep_counts", width="stretch", height=340)
         st.altair_chart(without_export(bottom), key="sweep_chart", on_select=lambda: chart_pick("sweep_chart"), selection_mode=["pick"],
@@ -122,7 +124,8 @@ def render(state) -> None:
         points = np.unique(np.append(values[:: max(1, len(values) // 20)], float(p.value)))
         best = frontier(s, dest, name, points, as_of=state.as_of, ctx=state.ctx, table=state.table)
         shown = pd.DataFrame({
-            f"{name} ({p.unit})": [f"{v:,.6g}" + ("  ← current value" if v == float(p.value) else "") for v in best[name]],
+            p.plain_label: [f"{v:,.6g}" + ("  ← current value" if v == float(p.value) else "") for v in best[name]],
             "best chip": best["best_chip"].map(lambda c: f"{chip_names.get(c, c)} ({c})" if isinstance(c, str) else "none"),
             "its TPP": best["tpp"].map(lambda x: f"{x:,.0f}" if x == x else ""), "outcome": best["outcome"]})
-        st.dataframe(shown, hide_index=True, width="stretch")
+        st.dataframe(shown, hide_index=True, width="stretch",
+                     column_config={p.plain_label: st.column_config.TextColumn(help=f"`{name}` ({p.unit}): {p.label}")})

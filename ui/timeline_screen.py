@@ -55,9 +55,9 @@ def render(state) -> None:
     names = dict(zip(state.table["chip_id"], state.table["name"]))
     st.subheader(f"{names.get(chip, chip)} → {country_label(dest)}")
     moments = mine[mine["what changed"] != ""]
-    st.dataframe(style_outcomes(moments[["date", "preset", "status", "what changed", "outcome", "classification", "rule",
-                                         "reason"]]), hide_index=True, width="stretch",
-                 column_config={"reason": st.column_config.TextColumn(width="large")})
+    # a static table wraps its text, so the reason is read whole at 1440 px without scrolling sideways
+    st.table(style_outcomes(moments[["date", "preset", "status", "what changed", "outcome", "classification", "rule",
+                                     "reason"]]), hide_index=True)
     st.caption(abbreviate("Rows: the dates on which something changed for this chip and destination — the outcome, the "
                           "classification or the deciding rule — under the enforced preset of that day."),
                unsafe_allow_html=True)
@@ -74,11 +74,12 @@ def render(state) -> None:
     moved.iloc[:, 0] = False
     changed = grid.ne(grid.shift(axis=1)) | moved
     changed.iloc[:, 0] = True
-    keep = dates if everything else [d for d in dates if changed[d].any()]
+    keep = (dates if everything else [d for d in dates if changed[d].any()])[::-1]  # newest (today's) first
     presets = dict(zip(h["date"], h["preset"]))
     shown = grid[keep].where(~moved[keep], grid[keep] + " ↻")
     shown.columns = [f"{d} {presets[d]}" for d in keep]
     shown.index = [f"{names.get(c, c)} ({c})" for c in shown.index]
-    st.caption("Columns: each date on which the rules, a dated rule part or a country group changed, and the enforced "
-               "preset that day. ↻ = same outcome, but a new classification or deciding rule.")
+    st.caption("Columns, newest first: each date on which the rules, a dated rule part or a country group changed, and "
+               "the enforced preset that day. ↻ = same outcome as the date before, but a new classification or deciding "
+               "rule.")
     st.dataframe(style_outcomes(shown), height=min(38 + 35 * len(shown), 640))

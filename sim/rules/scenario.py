@@ -71,6 +71,8 @@ class Parameter:
     stricter: str  # "lower" or "higher": the direction that makes the rule catch more
     citation: str
     label: str = ""
+    # the plain words a screen labels it with: no id and no value, so an edit never contradicts its label
+    short: str = ""
     effective: str = ""
     evidence: str = ""
     preset_value: float | None = None  # the value in the preset, before any user edit
@@ -86,6 +88,14 @@ class Parameter:
     @property
     def edited(self) -> bool:
         return self.preset_value is not None and self.value != self.preset_value
+
+    @property
+    def plain_label(self) -> str:
+        """What a reader sees: the plain words and the unit (unless the words already name it, as "TPP at
+        least" does); the id when a user's own rule file gives no plain words."""
+        words = self.short or self.name
+        named = self.is_date or self.unit.split()[0].lower() in words.lower().split()
+        return words if named else f"{words} ({self.unit})"
 
     @property
     def is_date(self) -> bool:
@@ -309,14 +319,16 @@ def _merge_rules(base: list[dict], overlay: list[dict], err, what: str) -> list[
     return out
 
 
+# what a rule file may state of a parameter (besides `derived`); a variant inherits each from its base
+PARAMETER_FIELDS = ("value", "unit", "stricter", "citation", "label", "short", "effective", "evidence")
+
+
 def _parameter(name: str, entry, base: Parameter | None, err) -> Parameter:
     if not isinstance(entry, dict):
         entry = {"value": entry}
-    fields = {} if base is None else {
-        "value": base.value, "unit": base.unit, "stricter": base.stricter, "citation": base.citation,
-        "label": base.label, "effective": base.effective, "evidence": base.evidence}
-    fields.update({k: v for k, v in entry.items() if k in ("value", "unit", "stricter", "citation", "label", "effective", "evidence")})
-    unknown = set(entry) - {"value", "unit", "stricter", "citation", "label", "effective", "evidence", "derived"}
+    fields = {} if base is None else {k: getattr(base, k) for k in PARAMETER_FIELDS}
+    fields.update({k: v for k, v in entry.items() if k in PARAMETER_FIELDS})
+    unknown = set(entry) - set(PARAMETER_FIELDS) - {"derived"}
     if unknown:
         raise err(f"parameter {name}: unknown field(s) {', '.join(sorted(unknown))}", name)
     derived = entry.get("derived", base.derived if base is not None else None)
@@ -337,7 +349,7 @@ def _parameter(name: str, entry, base: Parameter | None, err) -> Parameter:
     if fields["stricter"] not in ("lower", "higher"):
         raise err(f"parameter {name}: stricter must be 'lower' or 'higher', not {fields['stricter']!r}", name)
     fields["value"] = float(fields["value"])
-    for optional in ("label", "effective", "evidence"):
+    for optional in ("label", "short", "effective", "evidence"):
         fields[optional] = str(fields.get(optional, ""))
     for text in ("unit", "citation"):
         fields[text] = str(fields[text])
