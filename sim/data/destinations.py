@@ -32,8 +32,16 @@ def memberships() -> pd.DataFrame:
     return pd.read_csv(DATA / "country_groups.csv", dtype=str, keep_default_na=False)
 
 
-def group_names() -> list[str]:
-    return sorted(memberships()["group"].unique())
+@lru_cache(maxsize=1)
+def all_codes() -> frozenset[str]:
+    """Every destination code, as a set ('*' in a destination set); built once."""
+    return frozenset(countries().index)
+
+
+@lru_cache(maxsize=1)
+def group_names() -> frozenset[str]:
+    """Every group named in the membership table (in force or not); read once, as every set expansion asks."""
+    return frozenset(memberships()["group"])
 
 
 def parse_date(text, what: str = "date") -> dt.date:
@@ -94,7 +102,7 @@ def set_members(spec: dict, day: dt.date, where: str = "") -> frozenset[str]:
     a listed item with from/to counts only while in force.
     """
     groups = groups_as_of(day)
-    every = frozenset(countries().index)
+    every = all_codes()
 
     def expand(items, key):
         out: set[str] = set()
@@ -113,7 +121,7 @@ def set_members(spec: dict, day: dt.date, where: str = "") -> frozenset[str]:
                 out.add(item)
             else:
                 raise ChipsimError(f"{where}destination set '{key}' names {item!r}, which is neither a country group "
-                                   f"({', '.join(group_names())}), an ISO code nor '*'")
+                                   f"({', '.join(sorted(group_names()))}), an ISO code nor '*'")
         return out
 
     return frozenset(expand(spec.get("any"), "any") - expand(spec.get("except"), "except"))
