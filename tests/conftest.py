@@ -51,11 +51,13 @@ def bundled():
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
 
-def run_app(**query):
-    """The app as a new visitor opening a link with these query parameters (AppTest, already run once)."""
+def run_app(open_parameters: bool = True, **query):
+    """The app as a new visitor opening a link with these query parameters (AppTest, already run once), with
+    the sidebar's Parameters box opened (the app builds its fields only when it is open)."""
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(APP, default_timeout=90)
+    at.session_state["params_open"] = open_parameters
     for k, v in query.items():
         at.query_params[k] = v
     return at.run()

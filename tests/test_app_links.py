@@ -164,3 +164,12 @@ def test_parameters_are_labelled_in_plain_words_with_the_id_in_the_tooltip():
     box = at.sidebar.number_input(key="param:3A090.a.1.tpp")
     assert box.value == 2300 and box.label == p.plain_label  # the edited value never contradicts the label
     assert "3A090.a.1.tpp" not in box.label and "4800" not in box.label and "`3A090.a.1.tpp`" in box.help
+
+
+def test_the_parameter_fields_are_built_only_when_their_box_is_open_and_edits_apply_either_way():
+    closed = run_app(open_parameters=False, scenario="us-2023-11", chip="nvidia-h20", dest="CN",
+                     set="3A090.a.1.tpp:2000")
+    assert not [w for w in closed.sidebar.number_input if w.key and w.key.startswith("param:")]
+    assert "DENIED" in _card(closed)  # the link's edit (H20's TPP 2,368 >= 2,000) applies with the box closed
+    opened = run_app(scenario="us-2023-11", chip="nvidia-h20", dest="CN", set="3A090.a.1.tpp:2000")
+    assert opened.sidebar.number_input(key="param:3A090.a.1.tpp").value == 2000 and "DENIED" in _card(opened)

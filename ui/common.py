@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from functools import lru_cache
 
 import pandas as pd
 import streamlit as st
@@ -23,16 +24,14 @@ KEY_DESTINATIONS = ["CN", "HK", "MO", "RU", "IR", "KP", "VN", "SA", "AE", "IN", 
 
 
 OUTCOME_CSS = {o: f"background-color: {c}; color: white" for o, c in OUTCOME_COLORS.items()}
+# a trailing ↻ (same outcome, new classification or rule) is set in bold
+CELL_CSS = OUTCOME_CSS | {f"{o} ↻": f"{css}; font-weight: bold" for o, css in OUTCOME_CSS.items()}
 
 
 def _outcome_css(frame: pd.DataFrame) -> pd.DataFrame:
-    """Each cell's colour from its outcome word, a column at a time; a trailing ↻ (same outcome, new
-    classification or rule) is set in bold."""
-    def column(col: pd.Series) -> pd.Series:
-        text = col.astype(str)
-        css = text.str.removesuffix(" ↻").map(OUTCOME_CSS).fillna("")
-        return css.where(~text.str.endswith(" ↻"), css + "; font-weight: bold")
-    return frame.apply(column)
+    """Each cell's colour from its outcome word: one lookup over every cell (other cells stay unstyled)."""
+    cells = pd.Series(frame.to_numpy(dtype=object).ravel()).map(CELL_CSS).fillna("")
+    return pd.DataFrame(cells.to_numpy(dtype=object).reshape(frame.shape), index=frame.index, columns=frame.columns)
 
 
 def style_outcomes(frame: pd.DataFrame):
@@ -52,9 +51,14 @@ def destination_groups(day) -> dict[str, list[str]]:
     return groups
 
 
+@lru_cache(maxsize=1)
+def _country_labels() -> dict[str, str]:
+    """'CN — China' for every code, built once: pickers ask for every country's label on every rerun."""
+    return {code: f"{code} — {name}" for code, name in countries()["name"].items()}
+
+
 def country_label(code: str) -> str:
-    names = countries()["name"]
-    return f"{code} — {names[code]}" if code in names.index else code
+    return _country_labels().get(code, code)
 
 
 def summary_line(outcomes: pd.Series, name: str, of: str = "") -> str:

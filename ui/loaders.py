@@ -6,6 +6,8 @@ without importing one another in a circle.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import pandas as pd
 import streamlit as st
 
@@ -19,6 +21,8 @@ def bundled_chips() -> pd.DataFrame:
     return load_chips()
 
 
-@st.cache_resource(show_spinner=False)
+@lru_cache(maxsize=None)
 def preset(pid: str) -> Scenario:
+    """A bundled preset, one shared object (a process-wide cache like cache_resource, without hashing its key
+    on each of the few hundred calls a rerun makes while labelling the rule pickers)."""
     return load_scenario(pid)

@@ -32,10 +32,10 @@ def _cell_chosen(order: list[str], dests: list[str]) -> None:
 
 def chip_picker(where, state, key: str, ids=None, label: str = "Chip"):
     """The shared chip choice (every screen shows the same chip), listed by name."""
-    table = state.table.set_index("chip_id")
+    names = dict(zip(state.table["chip_id"], state.table["name"]))
     ids = list(ids if ids is not None else state.table.sort_values(["vendor", "name"])["chip_id"])
     return view.bound(where.selectbox, label, ids, key, "chip", fallback=view.DEFAULT_CHIP,
-                      format_func=lambda c: f"{table.at[c, 'name']} ({c})" if c in table.index else c)
+                      format_func=lambda c: f"{names[c]} ({c})" if c in names else c)
 
 
 def dest_picker(where, key: str, codes=None, label: str = "Destination"):

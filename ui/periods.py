@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sim.rules.scenario import STATUSES, preset_ids
 
@@ -23,8 +24,10 @@ class Phase:
     end: dt.date | None  # last day, None = open
 
 
-def enforced_chain() -> list:
-    return sorted((preset(p) for p in preset_ids() if preset(p).series == SERIES), key=lambda s: s.effective)
+@lru_cache(maxsize=1)
+def enforced_chain() -> tuple:
+    """The enforced presets in date order (bundled data: built once)."""
+    return tuple(sorted((preset(p) for p in preset_ids() if preset(p).series == SERIES), key=lambda s: s.effective))
 
 
 def successor(scenario):

@@ -16,6 +16,7 @@ from sim.rules.scenario import EXPORTS, overlay_toml
 
 from . import periods, view
 from .exports import download
+from .common import country_label
 from .loaders import preset
 from .state import FIRST_DAY, IN_FORCE, LAST_DAY, SCREENS, AppState, chip_table, resolve
 from .words import abbreviate
@@ -139,6 +140,32 @@ def _rules_and_date(sb):
     return choice, base, day, phase
 
 
+def _parameter_field(name: str, p, edits: dict) -> None:
+    """One threshold's field: plain words for a label, the id and citation in its tooltip, its preset value
+    beside it once edited; a derived threshold is shown, not edited."""
+    key = f"param:{name}"
+    if p.derived is not None:  # computed from the chip table: shown, not edited
+        st.caption(f"**{p.plain_label}** (`{name}`): derived from the chip table — {p.label}")
+        return
+    if p.is_date:
+        st.session_state[key] = dt.date.fromordinal(int(edits.get(name, p.value)))
+        st.date_input(p.plain_label, key=key, on_change=_param_changed, args=(name, p.value),
+                      min_value=dt.date.fromordinal(int(p.sane_range[0])),
+                      max_value=dt.date.fromordinal(int(p.sane_range[1])),
+                      help=f"`{name}`: {p.label}. {p.citation}. Preset value {p.text()}.")
+        if name in edits:
+            st.caption(f"✎ edited — preset value {p.text()}")
+        return
+    st.session_state[key] = float(edits.get(name, p.value))
+    lo, hi = p.sane_range
+    st.number_input(p.plain_label, key=key, format="%g", on_change=_param_changed, args=(name, p.value),
+                    min_value=lo, max_value=hi if hi < float("inf") else None,
+                    help=f"`{name}`: {p.label}. {p.citation}. Stricter: {p.stricter}. "
+                         f"Preset value {p.value:g} {p.unit}.")
+    if name in edits:
+        st.caption(f"✎ edited — preset value {p.value:g} {p.unit}")
+
+
 def _parameters(sb, base) -> dict:
     """Parameter inputs bound to the canonical edits; returns the edits that apply to `base`."""
     url_edits = st.session_state.pop("url_edits", None)
@@ -173,29 +200,11 @@ def _parameters(sb, base) -> dict:
         c1.button("Undo", key="undo_switch", on_click=_undo_switch, help="Back to the previous rules with all your edits")
         if kept:
             c2.button("Use preset values", key="drop_edits", on_click=_drop_edits)
-    with sb.expander(f"Parameters ({len(base.parameters)})", expanded=False):
-        for name, p in base.parameters.items():
-            key = f"param:{name}"
-            if p.derived is not None:  # computed from the chip table: shown, not edited
-                st.caption(f"**{p.plain_label}** (`{name}`): derived from the chip table — {p.label}")
-                continue
-            if p.is_date:
-                st.session_state[key] = dt.date.fromordinal(int(edits.get(name, p.value)))
-                st.date_input(p.plain_label, key=key, on_change=_param_changed, args=(name, p.value),
-                              min_value=dt.date.fromordinal(int(p.sane_range[0])),
-                              max_value=dt.date.fromordinal(int(p.sane_range[1])),
-                              help=f"`{name}`: {p.label}. {p.citation}. Preset value {p.text()}.")
-                if name in edits:
-                    st.caption(f"✎ edited — preset value {p.text()}")
-                continue
-            st.session_state[key] = float(edits.get(name, p.value))
-            lo, hi = p.sane_range
-            st.number_input(p.plain_label, key=key, format="%g", on_change=_param_changed, args=(name, p.value),
-                            min_value=lo, max_value=hi if hi < float("inf") else None,
-                            help=f"`{name}`: {p.label}. {p.citation}. Stricter: {p.stricter}. "
-                                 f"Preset value {p.value:g} {p.unit}.")
-            if name in edits:
-                st.caption(f"✎ edited — preset value {p.value:g} {p.unit}")
+    box = sb.expander(f"Parameters ({len(base.parameters)})", key="params_open", on_change="rerun")
+    if box.open:  # built only when opened: every other rerun skips up to 26 widgets (benchmarks/app_rerun.py --browser)
+        with box:
+            for name, p in base.parameters.items():
+                _parameter_field(name, p, edits)
     for link in linked_parameters(base.parameters):
         values = {n: edits.get(n, base.parameters[n].value) for n in link.names}
         if len(set(values.values())) > 1 and any(n in edits for n in link.names):
@@ -227,7 +236,7 @@ def _transaction(sb, base) -> Context:
         if url_hq in codes and "hq_choice" not in st.session_state:
             st.session_state["hq_choice"] = url_hq
         hq = st.selectbox("End user headquartered in", hq_options, key="hq_choice", on_change=view.answered,
-                          format_func=lambda c: c if c.startswith("(") else f"{c} — {countries().at[c, 'name']}")
+                          format_func=lambda c: c if c.startswith("(") else country_label(c))
         if st.session_state.pop("reexport", False):  # older links: reexport=1
             view.put("shipment", "reexport")
         kinds = [k for k in SHIPMENTS if k in EXPORTS or k in base.transactions]
