@@ -51,13 +51,19 @@ def bundled():
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
 
-def run_app(open_parameters: bool = True, **query):
+def run_app(open_boxes: bool = True, **query):
     """The app as a new visitor opening a link with these query parameters (AppTest, already run once), with
-    the sidebar's Parameters box opened (the app builds its fields only when it is open)."""
+    the sidebar's Parameters and Transaction boxes opened (the app builds their fields only when open)."""
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(APP, default_timeout=90)
-    at.session_state["params_open"] = open_parameters
+    at.session_state["params_open"] = at.session_state["tx_open"] = open_boxes
     for k, v in query.items():
         at.query_params[k] = v
     return at.run()
+
+
+def qp(at, key: str) -> list[str]:
+    """A query parameter of an AppTest run as a list (AppTest gives one value as a string)."""
+    value = at.query_params.get(key, [])
+    return value if isinstance(value, list) else [value]

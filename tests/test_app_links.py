@@ -4,7 +4,7 @@ transaction answer that cannot be read is never shown as if the permissive defau
 from __future__ import annotations
 
 import pytest
-from conftest import run_app
+from conftest import qp, run_app
 
 from sim.rules.scenario import load_scenario
 
@@ -166,10 +166,15 @@ def test_parameters_are_labelled_in_plain_words_with_the_id_in_the_tooltip():
     assert "3A090.a.1.tpp" not in box.label and "4800" not in box.label and "`3A090.a.1.tpp`" in box.help
 
 
-def test_the_parameter_fields_are_built_only_when_their_box_is_open_and_edits_apply_either_way():
-    closed = run_app(open_parameters=False, scenario="us-2023-11", chip="nvidia-h20", dest="CN",
-                     set="3A090.a.1.tpp:2000")
+def test_the_sidebar_boxes_build_their_fields_only_when_open_and_their_answers_apply_either_way():
+    link = dict(scenario="us-2026-01", chip="nvidia-h20", dest="MY", set="3A090.a.1.tpp:2000", hq="CN", qty="3")
+    closed = run_app(open_boxes=False, **link)
     assert not [w for w in closed.sidebar.number_input if w.key and w.key.startswith("param:")]
-    assert "DENIED" in _card(closed)  # the link's edit (H20's TPP 2,368 >= 2,000) applies with the box closed
-    opened = run_app(scenario="us-2023-11", chip="nvidia-h20", dest="CN", set="3A090.a.1.tpp:2000")
-    assert opened.sidebar.number_input(key="param:3A090.a.1.tpp").value == 2000 and "DENIED" in _card(opened)
+    assert not [w for w in closed.sidebar.selectbox if w.key == "hq_choice"]
+    opened = run_app(**link)
+    assert opened.sidebar.number_input(key="param:3A090.a.1.tpp").value == 2000
+    assert opened.sidebar.selectbox(key="hq_choice").value == "CN" and opened.sidebar.number_input(key="quantity_w").value == 3
+    # the edit and the transaction apply with the boxes closed: the same verdict, and the link keeps them
+    assert _card(closed) == _card(opened) and "DENIED" in _card(closed)
+    for at in (closed, opened):
+        assert qp(at, "hq") == ["CN"] and qp(at, "qty") == ["3"]

@@ -7,7 +7,7 @@ import re
 
 import pandas as pd
 import pytest
-from conftest import run_app
+from conftest import qp, run_app
 from streamlit.testing.v1 import AppTest
 
 app = run_app
@@ -22,11 +22,6 @@ def clean(at) -> AppTest:
 def go(at, screen: str) -> AppTest:
     at.sidebar.radio(key="screen").set_value(screen).run()
     return clean(at)
-
-
-def qp(at, key: str) -> list[str]:
-    value = at.query_params.get(key, [])
-    return value if isinstance(value, list) else [value]
 
 
 def texts(at) -> str:

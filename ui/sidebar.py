@@ -15,8 +15,8 @@ from sim.rules.glossary import linked_parameters
 from sim.rules.scenario import EXPORTS, overlay_toml
 
 from . import periods, view
-from .exports import download
 from .common import country_label
+from .exports import download
 from .loaders import preset
 from .state import FIRST_DAY, IN_FORCE, LAST_DAY, SCREENS, AppState, chip_table, resolve
 from .words import abbreviate
@@ -226,37 +226,54 @@ ENTITY_LIST = {"none": "No listed party", "listed": "On the Entity List (any ent
 
 
 def _transaction(sb, base) -> Context:
-    """Who buys, how it ships, and what screening found; screening defaults to 'nobody listed'."""
-    codes = list(countries().index)
+    """Who buys, how it ships, and what screening found; screening defaults to 'nobody listed'.
+
+    The answers live in the canonical view state (ui.view), so the box builds its widgets only when open
+    and every rerun with it closed skips them (benchmarks/app_rerun.py --browser)."""
+    url_hq = st.session_state.pop("url_hq", None)
+    if url_hq is not None:
+        view.put("hq", url_hq)
+    if st.session_state.pop("reexport", False):  # older links: reexport=1
+        view.put("shipment", "reexport")
+    kinds = [k for k in SHIPMENTS if k in EXPORTS or k in base.transactions]
+    if view.get("shipment") not in kinds:
+        if view.get("shipment") in SHIPMENTS:
+            sb.warning(f"{SHIPMENTS[view.get('shipment')]} is not a transaction {base.id} regulates (only a scenario "
+                       "that adopts the Remote Access Security Act does): evaluating an export from the US instead.")
+        view.put("shipment", kinds[0])
     screened = (view.get("entity_list") != "none" or view.get("meu") or view.get("mieu") or view.get("aff")
                 or bool(st.session_state.get(view.UNREAD)))
-    with sb.expander("Transaction and end-user screening" + (" ⚠" if screened else ""), expanded=bool(screened)):
-        hq_options = ["(same as destination)"] + codes
-        url_hq = st.session_state.pop("url_hq", None)
-        if url_hq in codes and "hq_choice" not in st.session_state:
-            st.session_state["hq_choice"] = url_hq
-        hq = st.selectbox("End user headquartered in", hq_options, key="hq_choice", on_change=view.answered,
-                          format_func=lambda c: c if c.startswith("(") else country_label(c))
-        if st.session_state.pop("reexport", False):  # older links: reexport=1
-            view.put("shipment", "reexport")
-        kinds = [k for k in SHIPMENTS if k in EXPORTS or k in base.transactions]
-        if view.get("shipment") not in kinds and view.get("shipment") in SHIPMENTS:
-            st.warning(f"{SHIPMENTS[view.get('shipment')]} is not a transaction {base.id} regulates (only a scenario "
-                       "that adopts the Remote Access Security Act does): evaluating an export from the US instead.")
-        shipment = view.bound(st.radio, "Shipment", kinds, "shipment_pick", "shipment", format_func=SHIPMENTS.get)
-        st.session_state.setdefault("quantity", 1.0)
-        quantity = st.number_input("Quantity (units)", min_value=1.0, step=1.0, key="quantity", format="%g",
-                                   on_change=view.answered)
-        st.caption("Screening: chipsim cannot check a party against the lists; say what your screening found.")
-        entity = view.bound(st.selectbox, "Entity List (15 CFR 744.11)", list(ENTITY_LIST), "entity_pick",
-                            "entity_list", format_func=ENTITY_LIST.get)
-        for name, label, cite in (("meu", "Known military end use or end user", "15 CFR 744.21"),
-                                  ("mieu", "Known military-intelligence end use or end user", "15 CFR 744.22"),
-                                  ("aff", "Owned 50 %+ by listed parties", "Affiliates rule, 2025-09-29")):
-            view.bound_value(st.checkbox, f"{label} ({cite})", f"{name}_pick", name, False)
-    return Context(hq=None if hq.startswith("(") else hq, export=shipment, quantity=float(quantity), entity_list=entity,
+    if screened:  # a screening answer (or one a link gave and we could not read) is shown, not tucked away
+        st.session_state.setdefault("tx_open", True)
+    box = sb.expander("Transaction and end-user screening" + (" ⚠" if screened else ""), key="tx_open",
+                      on_change="rerun")
+    if box.open:
+        with box:
+            _transaction_fields(kinds)
+    hq = view.get("hq")
+    return Context(hq=hq if hq in countries().index else None, export=view.get("shipment"),
+                   quantity=float(view.get("quantity", 1.0)), entity_list=view.get("entity_list"),
                    military_end_use=bool(view.get("meu")), military_intelligence=bool(view.get("mieu")),
                    listed_affiliate=bool(view.get("aff")))
+
+
+SAME_AS_DESTINATION = "(same as destination)"
+
+
+def _transaction_fields(kinds: list[str]) -> None:
+    """The transaction's widgets, each a view of its canonical answer; setting one clears a link's unread flag."""
+    view.bound(st.selectbox, "End user headquartered in", [SAME_AS_DESTINATION] + list(countries().index),
+               "hq_choice", "hq", format_func=lambda c: c if c == SAME_AS_DESTINATION else country_label(c))
+    view.bound(st.radio, "Shipment", kinds, "shipment_pick", "shipment", format_func=SHIPMENTS.get)
+    view.bound_value(st.number_input, "Quantity (units)", "quantity_w", "quantity", 1.0, min_value=1.0, step=1.0,
+                     format="%g")
+    st.caption("Screening: chipsim cannot check a party against the lists; say what your screening found.")
+    view.bound(st.selectbox, "Entity List (15 CFR 744.11)", list(ENTITY_LIST), "entity_pick", "entity_list",
+               format_func=ENTITY_LIST.get)
+    for name, label, cite in (("meu", "Known military end use or end user", "15 CFR 744.21"),
+                              ("mieu", "Known military-intelligence end use or end user", "15 CFR 744.22"),
+                              ("aff", "Owned 50 %+ by listed parties", "Affiliates rule, 2025-09-29")):
+        view.bound_value(st.checkbox, f"{label} ({cite})", f"{name}_pick", name, False)
 
 
 def render() -> AppState:

@@ -171,7 +171,7 @@ def init_from_url() -> list[str]:
         except ValueError:
             qty = math.nan
         if math.isfinite(qty) and qty >= 1:
-            st.session_state["quantity"] = qty
+            view.put("quantity", qty)
         else:
             _unread(warnings, "qty", qty_raw, "a number of units, 1 or more", "1 unit")
     edits, bad = {}, []

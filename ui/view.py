@@ -32,6 +32,8 @@ class Field:
 
 TRUE_WORDS, FALSE_WORDS = ("1", "true", "yes"), ("0", "false", "no")
 UNREAD = "_unread_transaction"  # session key: the transaction answers a link gave that could not be read
+# transaction answers the sidebar keeps canonical but reads from the link itself (ui.state.load_view checks them)
+TRANSACTION_ANSWERS = ("hq", "quantity")
 
 
 # shared choices, then each screen's own settings (the sidebar's widgets keep theirs: screen, scenario,
@@ -82,7 +84,7 @@ def put(name: str, value) -> None:
 def _copy(widget_key: str, name: str, convert=None) -> None:
     value = st.session_state.get(widget_key)
     put(name, convert(value) if convert else value)
-    if name in FIELDS and FIELDS[name].transaction:
+    if name in TRANSACTION_ANSWERS or (name in FIELDS and FIELDS[name].transaction):
         answered()
 
 
