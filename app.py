@@ -25,9 +25,11 @@ st.set_page_config(page_title="chipsim — AI chip export controls", layout="wid
 # a chart's toolbar PNG would carry no provenance: the app's PNG/SVG buttons (provenance printed under the figure)
 # are the one way to export a picture
 # and the answer starts higher on a laptop screen: Streamlit's default top padding (6rem) leaves a tenth of a 900 px
-# screen blank above each screen's title
+# screen blank above each screen's title; a picker's list is at least wide enough to read a rule's title and
+# status whole, even from the narrow sidebar
 st.markdown("<style>[data-testid='stElementToolbarButton']:has(button[aria-label='Download as PNG'])"
-            "{display:none !important} [data-testid='stMainBlockContainer']{padding-top:3rem}</style>",
+            "{display:none !important} [data-testid='stMainBlockContainer']{padding-top:3rem}"
+            "[data-testid='stSelectboxVirtualDropdown']{min-width:min(40rem, 90vw)}</style>",
             unsafe_allow_html=True)
 
 # keys in the order of ui.state.SCREENS (the sidebar's list)

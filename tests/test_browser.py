@@ -277,3 +277,23 @@ def test_a_bill_is_marked_not_law_and_one_click_compares_it_with_todays_rules(se
     page.get_by_text(re.compile(r"chip–destination pairs change outcome")).wait_for(timeout=60_000)
     page.wait_for_timeout(1000)
     page.screenshot(path=str(ARTIFACTS / "app-bill-compare.png"))
+
+
+TEXT_CUT = r"""() => Array.from(document.querySelectorAll('[role=option]')).filter(o => {
+  const r = document.createRange(); r.selectNodeContents(o);
+  return r.getBoundingClientRect().width > o.getBoundingClientRect().width + 1;
+}).map(o => o.innerText)"""
+
+
+def test_the_rule_pickers_options_are_read_whole_from_the_sidebar_at_1440_px(server, page):
+    """Item 8: a rule's title and status are never cut in the sidebar's narrow picker."""
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.goto(server + "/?scenario=us-2023-11", wait_until="domcontentloaded")
+    picker = page.get_by_test_id("stSelectbox").filter(has_text="Rules").first
+    picker.wait_for(timeout=60_000)
+    picker.locator("input").click()
+    page.get_by_role("option").first.wait_for(timeout=30_000)
+    assert page.get_by_role("option").count() >= 8
+    assert page.evaluate(TEXT_CUT) == []
+    page.screenshot(path=str(ARTIFACTS / "app-rule-picker.png"))
+    page.keyboard.press("Escape")

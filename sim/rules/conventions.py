@@ -47,7 +47,7 @@ class MetricConventions:
         (RTX 5090, MI210) into denials, which no published source supports. A consequence of the
         default worth knowing in what-ifs: a stricter 3A090 threshold can pull a chip out of the
         letters' reach into 3A090, where License Exception NAC/ACA may apply, so that one pair
-        becomes less restricted (the property tests assert exactly this and nothing else).
+        becomes less restricted (the only exception to "a stricter threshold never loosens a verdict").
     interconnect: what a bill's undefined "interconnect bandwidth" reads (SAFE Chips Act, S.3374, prongs
         "interconnect >= 1,100 GB/s" and "DRAM + interconnect >= 5,000 GB/s"). "chip-to-chip" (default):
         the chip's dedicated links to other accelerators (NVLink, Infinity Fabric, ICI), bidirectional,
