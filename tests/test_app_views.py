@@ -251,9 +251,22 @@ def test_compare_one_country_shows_reclassifications_and_opens_the_timeline():
     assert at.sidebar.radio(key="screen").value == "Timeline"
 
 
+def test_compare_gives_the_chosen_pairs_classifications_and_reasons_in_full():
+    """The table shows what fits at 1440 px; the pair chosen in the sidebar is explained below it, both sides."""
+    at = clean(app(screen="Compare", to="us-2023-11", dest="CN", chip="nvidia-a100-sxm"))
+    shown = at.dataframe(key="cmp_table")
+    assert "reason (to)" in shown.value.columns  # the data keeps every column (and the CSV download)
+    details = next(m.value for m in at.markdown if m.value.startswith("**A100 SXM4 80GB (nvidia-a100-sxm) → CN"))
+    a100 = shown.value[shown.value["chip_id"] == "nvidia-a100-sxm"].iloc[0]
+    for side in ("from", "to"):
+        assert a100[f"reason ({side})"] in details and f"classification {a100[f'classification ({side})']}" in details
+
+
 def test_timeline_marks_a_new_rule_with_the_same_outcome():
     at = clean(app(screen="Timeline", chip="nvidia-a100-sxm", dest="CN"))
     mine = at.table[0].value
+    dates = [c.split()[0] for c in at.dataframe[0].value.columns]
+    assert dates == sorted(dates, reverse=True) and len(dates) > 3  # the every-chip grid: newest (today's) first
     assert "classification, rule" in set(mine["what changed"]) or "classification" in " ".join(mine["what changed"])
 
 
@@ -304,7 +317,7 @@ def test_every_acronym_the_rules_show_is_in_the_glossary():
         found = [s.title, s.notes] + [r.get("note", "") + " " + r.get("exception", "") for r in rules]
         found += [c.get("text", "") for c in s.conditions + list(getattr(s, "advisories", []))]
         found += [d.get("label", "") for d in s.destination_sets.values()]
-        found += [p.label + " " + n.split(".")[0] for n, p in s.parameters.items()]
+        found += [p.label + " " + p.short + " " + n.split(".")[0] for n, p in s.parameters.items()]
         for text in found:
             for word in acronyms_in(text):
                 if lookup(word) is None:
