@@ -27,7 +27,8 @@ sys.path.insert(0, str(ROOT))
 APP = str(ROOT / "app.py")
 from sim.rules.scenario import load_scenario  # noqa: E402 - after the checkout is on the path
 
-A1_LABEL = load_scenario("us-2023-11").parameters["3A090.a.1.tpp"].plain_label  # the edited field, as the sidebar labels it
+# the edited field, as the sidebar labels it
+A1_LABEL = load_scenario("us-2023-11").parameters["3A090.a.1.tpp"].plain_label
 
 
 def measure(screen: str, n: int) -> tuple[float, float]:

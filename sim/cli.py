@@ -129,8 +129,8 @@ def cmd_scenario_show(args) -> int:
               f"  {s.citation}\n" + (f"  {s.notes}\n" if s.notes else "")
               + "".join(f"  phase {p.id} (--phase {p.id}): from {p.start} — {p.label}\n" for p in s.phases)
               + (f"  layers: {', '.join(s.layers)}\n" if s.layers else ""))
-    rows = [{"parameter": p.name, "in plain words": p.short, "value": "derived" if p.derived else p.text(), "unit": p.unit,
-             "stricter": p.stricter, "effective": p.effective, "evidence": p.evidence, "label": p.label,
+    rows = [{"parameter": p.name, "in plain words": p.short, "value": "derived" if p.derived else p.text(),
+             "unit": p.unit, "stricter": p.stricter, "effective": p.effective, "evidence": p.evidence, "label": p.label,
              "citation": p.citation} for p in s.parameters.values()]
     write_frame(pd.DataFrame(rows), args.format, args.out)
     return 0

@@ -132,7 +132,8 @@ def test_the_best_chip_is_given_at_the_current_value_with_units_and_separators()
     table = next(d.value for d in at.dataframe if "best chip" in d.value.columns)
     current = table[table.iloc[:, 0].str.contains("current value")]
     assert len(current) == 1 and current.iloc[0, 0].startswith("4,800")
-    assert table.columns[0] == load_scenario("us-2023-11").parameters["3A090.a.1.tpp"].plain_label and table["its TPP"].str.match(r"^[\d,]*$").all()
+    assert table.columns[0] == load_scenario("us-2023-11").parameters["3A090.a.1.tpp"].plain_label
+    assert table["its TPP"].str.match(r"^[\d,]*$").all()
 
 
 def test_compare_says_why_a_stricter_edit_gives_a_looser_outcome():
@@ -173,7 +174,8 @@ def test_the_sidebar_boxes_build_their_fields_only_when_open_and_their_answers_a
     assert not [w for w in closed.sidebar.selectbox if w.key == "hq_choice"]
     opened = run_app(**link)
     assert opened.sidebar.number_input(key="param:3A090.a.1.tpp").value == 2000
-    assert opened.sidebar.selectbox(key="hq_choice").value == "CN" and opened.sidebar.number_input(key="quantity_w").value == 3
+    assert opened.sidebar.selectbox(key="hq_choice").value == "CN"
+    assert opened.sidebar.number_input(key="quantity_w").value == 3
     # the edit and the transaction apply with the boxes closed: the same verdict, and the link keeps them
     assert _card(closed) == _card(opened) and "DENIED" in _card(closed)
     for at in (closed, opened):

@@ -159,7 +159,8 @@ def render(state) -> None:
                 st.markdown(abbreviate(s.notes), unsafe_allow_html=True)
             st.dataframe(rules_table(s), hide_index=True, width="stretch")
             st.dataframe(pd.DataFrame([{"parameter": p.name, "in plain words": p.short,
-                                        "value": "derived" if p.derived else p.text(), "unit": p.unit, "meaning": p.label,
+                                        "value": "derived" if p.derived else p.text(), "unit": p.unit,
+                                        "meaning": p.label,
                                         "stricter": p.stricter, "citation": p.citation} for p in s.parameters.values()]),
                          hide_index=True, width="stretch")
             layers = getattr(s, "layers", ())

@@ -211,7 +211,8 @@ def _parameters(sb, base) -> dict:
             moved = next(n for n in link.names if n in edits)
             said = {n: f"“{base.parameters[n].short or n}” (`{n}`)" for n in link.names}
             sb.warning(f"The regulation ties {' and '.join(said.values())}: {link.why} ({link.citation}). "
-                       f"You changed {said[moved]} only: " + ", ".join(f"{n} = {v:g}" for n, v in values.items()) + ".")
+                       f"You changed {said[moved]} only: " + ", ".join(f"{n} = {v:g}" for n, v in values.items())
+                       + ".")
             sb.button(f"Move both to {edits[moved]:g}", key=f"tie:{moved}", on_click=_move_both,
                       args=(link.names, edits[moved]))
     return edits
@@ -223,6 +224,7 @@ ENTITY_LIST = {"none": "No listed party", "listed": "On the Entity List (any ent
                "fn1": "Entity List, footnote 1 (Huawei and affiliates)",
                "fn3": "Entity List, footnote 3 (Russian/Belarusian military end users)",
                "fn4": "Entity List, footnote 4 (advanced computing)"}
+SAME_AS_DESTINATION = "(same as destination)"
 
 
 def _transaction(sb, base) -> Context:
@@ -255,9 +257,6 @@ def _transaction(sb, base) -> Context:
                    quantity=float(view.get("quantity", 1.0)), entity_list=view.get("entity_list"),
                    military_end_use=bool(view.get("meu")), military_intelligence=bool(view.get("mieu")),
                    listed_affiliate=bool(view.get("aff")))
-
-
-SAME_AS_DESTINATION = "(same as destination)"
 
 
 def _transaction_fields(kinds: list[str]) -> None:

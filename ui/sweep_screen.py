@@ -82,16 +82,17 @@ def render(state) -> None:
     label = country_label(dest)
     counts = pd.DataFrame([{"value": float(v), "outcome": o, "key": outcome_key(o), "rank": k, "chips": int((codes[j] == k).sum())}
                            for j, v in enumerate(values) for k, o in enumerate(OUTCOME_ORDER)])
-    st.markdown(f"**{len(changing)}** of {len(prep.chip_ids)} chips change outcome for {label} as “{p.short or name}” moves from "
-                f"{lo:,.6g} to {hi:,.6g} {p.unit} (now {p.value:,.6g}); the others are decided by another prong or rule.")
+    st.markdown(f"**{len(changing)}** of {len(prep.chip_ids)} chips change outcome for {label} as "
+                f"“{p.short or name}” moves from {lo:,.6g} to {hi:,.6g} {p.unit} (now {p.value:,.6g}); "
+                "the others are decided by another prong or rule.")
     if keep:
         ids = [prep.chip_ids[i] for i in keep]
         runs = sweep_runs(ids, chip_names, values, codes[:, keep])
         f = flips[flips["chip_id"].isin(ids)].copy()
         f["name"] = f["chip_id"].map(chip_names)
         order = [chip_names.get(c, c) for c in ids]
-        top, bottom = sweep_chart(runs, counts, f, order, param=name, xtitle=p.plain_label, preset_value=float(p.value),
-                                  dest_label=label, selected=view.get("chip"))
+        top, bottom = sweep_chart(runs, counts, f, order, param=name, xtitle=p.plain_label,
+                                  preset_value=float(p.value), dest_label=label, selected=view.get("chip"))
         st.altair_chart(without_export(top), key="sweep_counts", width="stretch", height=340)
         st.altair_chart(without_export(bottom), key="sweep_chart", on_select=lambda: chart_pick("sweep_chart"), selection_mode=["pick"],
                         width="stretch")

@@ -80,6 +80,6 @@ def render(state) -> None:
     shown.columns = [f"{d} {presets[d]}" for d in keep]
     shown.index = [f"{names.get(c, c)} ({c})" for c in shown.index]
     st.caption("Columns, newest first: each date on which the rules, a dated rule part or a country group changed, and "
-               "the enforced preset that day. ↻ = same outcome as the date before, but a new classification or deciding "
-               "rule.")
+               "the enforced preset that day. ↻ = the same outcome as on the earlier date to its right, but a new "
+               "classification or deciding rule.")
     st.dataframe(style_outcomes(shown), height=min(38 + 35 * len(shown), 640))

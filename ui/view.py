@@ -32,7 +32,7 @@ class Field:
 
 TRUE_WORDS, FALSE_WORDS = ("1", "true", "yes"), ("0", "false", "no")
 UNREAD = "_unread_transaction"  # session key: the transaction answers a link gave that could not be read
-# transaction answers the sidebar keeps canonical but reads from the link itself (ui.state.load_view checks them)
+# transaction answers the sidebar keeps canonical but reads from the link itself (ui.state.init_from_url checks them)
 TRANSACTION_ANSWERS = ("hq", "quantity")
 
 
