@@ -247,14 +247,18 @@ def _transaction(sb, base) -> Context:
                 or bool(st.session_state.get(view.UNREAD)))
     if screened:  # a screening answer (or one a link gave and we could not read) is shown, not tucked away
         st.session_state.setdefault("tx_open", True)
-    box = sb.expander("Transaction and end-user screening" + (" ⚠" if screened else ""), key="tx_open",
-                      on_change="rerun")
+    hq, quantity = view.get("hq"), float(view.get("quantity", 1.0))
+    hq = hq if hq in countries().index else None
+    said = [text for differs, text in ((hq, f"headquarters {hq}"),
+                                       (view.get("shipment") != "us", SHIPMENTS[view.get("shipment")].lower()),
+                                       (quantity != 1, f"{quantity:g} units")) if differs]
+    # the box's title says what differs from a plain export, so a closed box hides nothing that changes a verdict
+    box = sb.expander("Transaction and end-user screening" + (" ⚠" if screened else "")
+                      + (f" — {', '.join(said)}" if said else ""), key="tx_open", on_change="rerun")
     if box.open:
         with box:
             _transaction_fields(kinds)
-    hq = view.get("hq")
-    return Context(hq=hq if hq in countries().index else None, export=view.get("shipment"),
-                   quantity=float(view.get("quantity", 1.0)), entity_list=view.get("entity_list"),
+    return Context(hq=hq, export=view.get("shipment"), quantity=quantity, entity_list=view.get("entity_list"),
                    military_end_use=bool(view.get("meu")), military_intelligence=bool(view.get("mieu")),
                    listed_affiliate=bool(view.get("aff")))
 
