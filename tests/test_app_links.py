@@ -173,6 +173,7 @@ def test_the_sidebar_boxes_build_their_fields_only_when_open_and_their_answers_a
     assert not [w for w in closed.sidebar.number_input if w.key and w.key.startswith("param:")]
     assert not [w for w in closed.sidebar.selectbox if w.key == "hq_choice"]
     assert "headquarters CN, 3 units" in closed.sidebar.expander[1].label  # the closed box still says what it holds
+    assert "For this transaction:</b> export from the US; end user headquartered in CN; 3 units" in _card(closed)
     opened = run_app(**link)
     assert opened.sidebar.number_input(key="param:3A090.a.1.tpp").value == 2000
     assert opened.sidebar.selectbox(key="hq_choice").value == "CN"

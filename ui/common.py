@@ -14,6 +14,7 @@ from sim.data.destinations import countries, groups_as_of
 from sim.engine.importer import MEASURE_SEPARATOR
 from sim.engine.vectorised import verdicts
 from sim.report.plots import OUTCOME_COLORS
+from sim.report.provenance import transaction_tag, transaction_text
 
 from . import view
 from .words import OUTCOME_MEANING, abbreviate, headline
@@ -97,6 +98,8 @@ def explanation_box(state, chip_id: str, dest: str) -> None:
                 f"<br><small>Why: {abbreviate(v['reason'])}</small>"
                 f"<br><small>Rule <code>{v['rule']}</code>: {abbreviate(v['citation'])} · evaluated as of {v['as_of']}"
                 f" under {state.scenario.id}{' (edited)' if state.scenario.edits else ''}</small>"
+                + (f"<br><small><b>For this transaction:</b> {html.escape(transaction_text(state.ctx))}</small>"
+                   if transaction_tag(state.ctx) else "")
                 + (f"<br><small>Conditions: {abbreviate(v['conditions'])}</small>" if v["conditions"] else "")
                 + (f"<br><small>Advisories (never change the outcome): {abbreviate(v['advisories'])}</small>"
                    if v.get("advisories") else "")
