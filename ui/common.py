@@ -103,7 +103,7 @@ def explanation_box(state, chip_id: str, dest: str) -> None:
                 + (f"<br><small>Conditions: {abbreviate(v['conditions'])}</small>" if v["conditions"] else "")
                 + (f"<br><small>Advisories (never change the outcome): {abbreviate(v['advisories'])}</small>"
                    if v.get("advisories") else "")
-                + (f"<br><b>⏱ {html.escape(v['warning'])}</b>" if v.get("warning") else "")
+                + (f"<br><b>⚠ {html.escape(v['warning'])}</b>" if v.get("warning") else "")
                 + (f"<br><small><b>Import side</b> ({dest}'s own measures, not part of the US verdict): "
                    f"<b>{html.escape(v['import'])}</b> — {html.escape(import_summary(v['import_measures']))} "
                    "(sources in the full trace)</small>" if v.get("import_measures") else "")

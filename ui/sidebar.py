@@ -133,7 +133,7 @@ def _rules_and_date(sb):
                 + (f" · period {start} to {end}" if end else "") + f"  \n<small>{abbreviate(base.citation)}</small>",
                 unsafe_allow_html=True)
     if warning:
-        sb.warning(warning, icon="⏱")
+        sb.warning(warning, icon="⚠️")
     if base.group == "proposed" and base.extends:
         sb.button(f"Compare with the rules it extends ({base.extends})", key="cmp_bill", on_click=_compare_with_base,
                   args=(base.extends,), help="Opens Compare: every pair this proposal would change, and why")
