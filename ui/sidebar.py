@@ -209,7 +209,7 @@ def _parameters(sb, base) -> dict:
         values = {n: edits.get(n, base.parameters[n].value) for n in link.names}
         if len(set(values.values())) > 1 and any(n in edits for n in link.names):
             moved = next(n for n in link.names if n in edits)
-            said = {n: f"“{base.parameters[n].short or n}” (`{n}`)" for n in link.names}
+            said = {n: f"“{base.parameters[n].words}” (`{n}`)" for n in link.names}
             sb.warning(f"The regulation ties {' and '.join(said.values())}: {link.why} ({link.citation}). "
                        f"You changed {said[moved]} only: " + ", ".join(f"{n} = {v:g}" for n, v in values.items())
                        + ".")
@@ -243,24 +243,25 @@ def _transaction(sb, base) -> Context:
             sb.warning(f"{SHIPMENTS[view.get('shipment')]} is not a transaction {base.id} regulates (only a scenario "
                        "that adopts the Remote Access Security Act does): evaluating an export from the US instead.")
         view.put("shipment", kinds[0])
-    screened = (view.get("entity_list") != "none" or view.get("meu") or view.get("mieu") or view.get("aff")
+    hq = view.get("hq")
+    ctx = Context(hq=hq if hq in countries().index else None, export=view.get("shipment"),
+                  quantity=float(view.get("quantity", 1.0)), entity_list=view.get("entity_list"),
+                  military_end_use=bool(view.get("meu")), military_intelligence=bool(view.get("mieu")),
+                  listed_affiliate=bool(view.get("aff")))
+    screened = (ctx.entity_list != "none" or ctx.military_end_use or ctx.military_intelligence or ctx.listed_affiliate
                 or bool(st.session_state.get(view.UNREAD)))
     if screened:  # a screening answer (or one a link gave and we could not read) is shown, not tucked away
         st.session_state.setdefault("tx_open", True)
-    hq, quantity = view.get("hq"), float(view.get("quantity", 1.0))
-    hq = hq if hq in countries().index else None
-    said = [text for differs, text in ((hq, f"headquarters {hq}"),
-                                       (view.get("shipment") != "us", SHIPMENTS[view.get("shipment")].lower()),
-                                       (quantity != 1, f"{quantity:g} units")) if differs]
+    said = [text for differs, text in ((ctx.hq, f"headquarters {ctx.hq}"),
+                                       (ctx.export != "us", SHIPMENTS[ctx.export].lower()),
+                                       (ctx.quantity != 1, f"{ctx.quantity:g} units")) if differs]
     # the box's title says what differs from a plain export, so a closed box hides nothing that changes a verdict
     box = sb.expander("Transaction and end-user screening" + (" ⚠" if screened else "")
                       + (f" — {', '.join(said)}" if said else ""), key="tx_open", on_change="rerun")
-    if box.open:
+    if box.open:  # its widgets show the answers above; a change reaches them through the widget's callback rerun
         with box:
             _transaction_fields(kinds)
-    return Context(hq=hq, export=view.get("shipment"), quantity=quantity, entity_list=view.get("entity_list"),
-                   military_end_use=bool(view.get("meu")), military_intelligence=bool(view.get("mieu")),
-                   listed_affiliate=bool(view.get("aff")))
+    return ctx
 
 
 def _transaction_fields(kinds: list[str]) -> None:
@@ -291,7 +292,7 @@ def render() -> AppState:
         scenario = resolve_derived(scenario, table, day, force=True)
         for p in scenario.parameters.values():
             if p.derived is not None:
-                sb.info(f"**{p.short or p.name}** (`{p.name}`, derived): {derived_text(p)}.", icon="🧮")
+                sb.info(f"**{p.words}** (`{p.name}`, derived): {derived_text(p)}.", icon="🧮")
 
     ctx = _transaction(sb, base)
     state = AppState(scenario=scenario, as_of=day, ctx=ctx, table=table, screen=screen, choice=choice, phase=phase)

@@ -83,7 +83,7 @@ def render(state) -> None:
     counts = pd.DataFrame([{"value": float(v), "outcome": o, "key": outcome_key(o), "rank": k, "chips": int((codes[j] == k).sum())}
                            for j, v in enumerate(values) for k, o in enumerate(OUTCOME_ORDER)])
     st.markdown(f"**{len(changing)}** of {len(prep.chip_ids)} chips change outcome for {label} as "
-                f"“{p.short or name}” moves from {lo:,.6g} to {hi:,.6g} {p.unit} (now {p.value:,.6g}); "
+                f"“{p.words}” moves from {lo:,.6g} to {hi:,.6g} {p.unit} (now {p.value:,.6g}); "
                 "the others are decided by another prong or rule.")
     if keep:
         ids = [prep.chip_ids[i] for i in keep]

@@ -90,12 +90,16 @@ class Parameter:
         return self.preset_value is not None and self.value != self.preset_value
 
     @property
+    def words(self) -> str:
+        """The plain words, or the id when a user's own rule file gives none."""
+        return self.short or self.name
+
+    @property
     def plain_label(self) -> str:
         """What a reader sees: the plain words and the unit (unless the words already name it, as "TPP at
-        least" does); the id when a user's own rule file gives no plain words."""
-        words = self.short or self.name
-        named = self.is_date or self.unit.split()[0].lower() in words.lower().split()
-        return words if named else f"{words} ({self.unit})"
+        least" does)."""
+        named = self.is_date or self.unit.split()[0].lower() in self.words.lower().split()
+        return self.words if named else f"{self.words} ({self.unit})"
 
     @property
     def is_date(self) -> bool:
